@@ -1,0 +1,176 @@
+//! Secret values (passwords, tokens, API keys, JWT secrets) that never print in clear.
+//!
+//! A [`Secret`] redacts itself in `Debug`, `Display` and `Serialize`, so a config can be logged,
+//! shown or recorded without leaking. The clear value is reachable only through
+//! [`Secret::expose`], and [`collect_secrets`] finds every set secret of a config by serialising
+//! it once with exposure switched on for the current thread.
+
+use std::cell::Cell;
+use std::fmt;
+
+use secrecy::{ExposeSecret, SecretString};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+/// What a secret serialises to when it is not being exposed.
+pub const REDACTED: &str = "<redacted>";
+
+thread_local! {
+    static EXPOSE: Cell<bool> = const { Cell::new(false) };
+}
+
+/// A string that must not be printed, logged or recorded in clear.
+#[derive(Clone)]
+pub struct Secret(SecretString);
+
+impl Secret {
+    /// Wraps a clear value.
+    pub fn new(value: impl Into<String>) -> Self {
+        Secret(SecretString::from(value.into()))
+    }
+
+    /// The clear value; call only where the value is used (an RPC login, a header).
+    pub fn expose(&self) -> &str {
+        self.0.expose_secret()
+    }
+
+    /// Keyed blake3 fingerprint of the value, lower-case hex, for telling two values apart
+    /// without revealing either. `key` is a per-node key kept out of the event log.
+    pub fn fingerprint(&self, key: &[u8; 32]) -> String {
+        blake3::keyed_hash(key, self.expose().as_bytes()).to_hex().to_string()
+    }
+}
+
+impl PartialEq for Secret {
+    fn eq(&self, other: &Self) -> bool {
+        self.expose() == other.expose()
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(REDACTED)
+    }
+}
+
+impl fmt::Display for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(REDACTED)
+    }
+}
+
+impl Serialize for Secret {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        if EXPOSE.with(Cell::get) {
+            serializer.serialize_str(self.expose())
+        } else {
+            serializer.serialize_str(REDACTED)
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Secret {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        String::deserialize(deserializer).map(Secret::new)
+    }
+}
+
+/// Every secret set in `value`, as (dotted key path, clear value), found by comparing a redacted
+/// and an exposed serialisation. Used to fingerprint secrets; the result must not be logged.
+pub fn collect_secrets<T: Serialize>(value: &T) -> Vec<(String, Secret)> {
+    let redacted = toml::Value::try_from(value);
+    let exposed = {
+        EXPOSE.with(|e| e.set(true));
+        let v = toml::Value::try_from(value);
+        EXPOSE.with(|e| e.set(false));
+        v
+    };
+    let (Ok(redacted), Ok(exposed)) = (redacted, exposed) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    walk_pair(&redacted, &exposed, &mut String::new(), &mut out);
+    out
+}
+
+fn walk_pair(red: &toml::Value, exp: &toml::Value, path: &mut String, out: &mut Vec<(String, Secret)>) {
+    match (red, exp) {
+        (toml::Value::Table(r), toml::Value::Table(e)) => {
+            for (key, rv) in r {
+                if let Some(ev) = e.get(key) {
+                    let len = path.len();
+                    if !path.is_empty() {
+                        path.push('.');
+                    }
+                    path.push_str(key);
+                    walk_pair(rv, ev, path, out);
+                    path.truncate(len);
+                }
+            }
+        }
+        (toml::Value::Array(r), toml::Value::Array(e)) => {
+            for (i, (rv, ev)) in r.iter().zip(e).enumerate() {
+                let len = path.len();
+                path.push_str(&format!("[{i}]"));
+                walk_pair(rv, ev, path, out);
+                path.truncate(len);
+            }
+        }
+        (toml::Value::String(r), toml::Value::String(e)) if r == REDACTED && e != REDACTED => {
+            out.push((path.clone(), Secret::new(e.clone())));
+        }
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Serialize)]
+    struct Holder {
+        name: String,
+        token: Option<Secret>,
+        nested: Vec<Inner>,
+    }
+
+    #[derive(Serialize)]
+    struct Inner {
+        password: Secret,
+    }
+
+    #[test]
+    fn debug_display_and_serialize_never_show_the_value() {
+        let s = Secret::new("hunter2");
+        assert_eq!(format!("{s:?}"), REDACTED);
+        assert_eq!(s.to_string(), REDACTED);
+        let text = toml::to_string(&Holder { name: "n".into(), token: Some(s), nested: vec![] })
+            .unwrap();
+        assert!(!text.contains("hunter2"), "{text}");
+    }
+
+    #[test]
+    fn collect_secrets_finds_nested_values_and_restores_redaction() {
+        let h = Holder {
+            name: "node".into(),
+            token: Some(Secret::new("t0k")),
+            nested: vec![Inner { password: Secret::new("pw") }],
+        };
+        let found = collect_secrets(&h);
+        let found: Vec<(String, String)> =
+            found.into_iter().map(|(k, v)| (k, v.expose().to_owned())).collect();
+        assert_eq!(
+            found,
+            vec![("nested[0].password".into(), "pw".into()), ("token".into(), "t0k".into())]
+        );
+        let after = toml::to_string(&h).unwrap();
+        assert!(!after.contains("t0k"));
+    }
+
+    #[test]
+    fn fingerprint_depends_on_key_and_value() {
+        let a = Secret::new("v");
+        assert_ne!(a.fingerprint(&[1; 32]), a.fingerprint(&[2; 32]));
+        assert_ne!(a.fingerprint(&[1; 32]), Secret::new("w").fingerprint(&[1; 32]));
+        assert_eq!(a.fingerprint(&[1; 32]), Secret::new("v").fingerprint(&[1; 32]));
+    }
+}
