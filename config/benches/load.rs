@@ -34,15 +34,23 @@ fn options() -> LoadOptions {
         ("ALYS_SYNC__PARALLEL_DOWNLOADS__MAX_CONCURRENT", "4"),
         ("ALYS_GOVERNANCE__STREAMING__BUFFER_SIZE", "2000"),
     ];
-    vars.extend(overrides.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+    vars.extend(
+        overrides
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string())),
+    );
     // The example refers to further variables; give every `${NAME}` it uses a value.
     let example = root.join("examples/alys.toml");
     let text = std::fs::read_to_string(&example).expect("examples/alys.toml");
     for name in text.split("${").skip(1).filter_map(|s| s.split('}').next()) {
-        vars.entry(name.to_owned()).or_insert_with(|| "bench".to_owned());
+        vars.entry(name.to_owned())
+            .or_insert_with(|| "bench".to_owned());
     }
     LoadOptions {
-        files: vec![example, root.join("tests/fixtures/upstream/governance-stream.toml")],
+        files: vec![
+            example,
+            root.join("tests/fixtures/upstream/governance-stream.toml"),
+        ],
         environment: Some("development".into()),
         sets: Vec::new(),
         vars,
@@ -59,7 +67,9 @@ fn load_merge_validate(c: &mut Criterion) {
             validator.validate(&loaded.config)
         })
     });
-    c.bench_function("load+merge only", |b| b.iter(|| load(&options).expect("loads")));
+    c.bench_function("load+merge only", |b| {
+        b.iter(|| load(&options).expect("loads"))
+    });
 }
 
 criterion_group!(benches, load_merge_validate);

@@ -60,7 +60,10 @@ pub fn origins(loaded: &Loaded) -> Vec<KeyValue> {
 
 /// Keyed fingerprints of every set secret, by key path.
 pub fn secret_fingerprints(config: &AlysConfig, key: &[u8; 32]) -> Vec<(String, String)> {
-    collect_secrets(config).into_iter().map(|(path, s)| (path, s.fingerprint(key))).collect()
+    collect_secrets(config)
+        .into_iter()
+        .map(|(path, s)| (path, s.fingerprint(key)))
+        .collect()
 }
 
 /// A value as one line of TOML.
@@ -70,12 +73,20 @@ pub fn inline(value: &toml::Value) -> String {
         v: &'a toml::Value,
     }
     match toml::to_string(&Wrap { v: value }) {
-        Ok(text) => text.trim().strip_prefix("v = ").unwrap_or(text.trim()).to_owned(),
+        Ok(text) => text
+            .trim()
+            .strip_prefix("v = ")
+            .unwrap_or(text.trim())
+            .to_owned(),
         Err(_) => value.to_string(),
     }
 }
 
-fn collect_leaves(value: &toml::Value, path: &mut String, visit: &mut dyn FnMut(&str, &toml::Value)) {
+fn collect_leaves(
+    value: &toml::Value,
+    path: &mut String,
+    visit: &mut dyn FnMut(&str, &toml::Value),
+) {
     match value {
         toml::Value::Table(table) => {
             for (key, child) in table {
@@ -109,7 +120,9 @@ fn lookup_mut<'a>(value: &'a mut toml::Value, key: &str) -> Option<&'a mut toml:
         };
         cursor = cursor.as_table_mut()?.get_mut(name)?;
         for index in indexes.split(['[', ']']).filter(|s| !s.is_empty()) {
-            cursor = cursor.as_array_mut()?.get_mut(index.parse::<usize>().ok()?)?;
+            cursor = cursor
+                .as_array_mut()?
+                .get_mut(index.parse::<usize>().ok()?)?;
         }
     }
     Some(cursor)

@@ -36,7 +36,9 @@ impl Secret {
     /// Keyed blake3 fingerprint of the value, lower-case hex, for telling two values apart
     /// without revealing either. `key` is a per-node key kept out of the event log.
     pub fn fingerprint(&self, key: &[u8; 32]) -> String {
-        blake3::keyed_hash(key, self.expose().as_bytes()).to_hex().to_string()
+        blake3::keyed_hash(key, self.expose().as_bytes())
+            .to_hex()
+            .to_string()
     }
 }
 
@@ -92,7 +94,12 @@ pub fn collect_secrets<T: Serialize>(value: &T) -> Vec<(String, Secret)> {
     out
 }
 
-fn walk_pair(red: &toml::Value, exp: &toml::Value, path: &mut String, out: &mut Vec<(String, Secret)>) {
+fn walk_pair(
+    red: &toml::Value,
+    exp: &toml::Value,
+    path: &mut String,
+    out: &mut Vec<(String, Secret)>,
+) {
     match (red, exp) {
         (toml::Value::Table(r), toml::Value::Table(e)) => {
             for (key, rv) in r {
@@ -143,8 +150,12 @@ mod tests {
         let s = Secret::new("hunter2");
         assert_eq!(format!("{s:?}"), REDACTED);
         assert_eq!(s.to_string(), REDACTED);
-        let text = toml::to_string(&Holder { name: "n".into(), token: Some(s), nested: vec![] })
-            .unwrap();
+        let text = toml::to_string(&Holder {
+            name: "n".into(),
+            token: Some(s),
+            nested: vec![],
+        })
+        .unwrap();
         assert!(!text.contains("hunter2"), "{text}");
     }
 
@@ -153,14 +164,21 @@ mod tests {
         let h = Holder {
             name: "node".into(),
             token: Some(Secret::new("t0k")),
-            nested: vec![Inner { password: Secret::new("pw") }],
+            nested: vec![Inner {
+                password: Secret::new("pw"),
+            }],
         };
         let found = collect_secrets(&h);
-        let found: Vec<(String, String)> =
-            found.into_iter().map(|(k, v)| (k, v.expose().to_owned())).collect();
+        let found: Vec<(String, String)> = found
+            .into_iter()
+            .map(|(k, v)| (k, v.expose().to_owned()))
+            .collect();
         assert_eq!(
             found,
-            vec![("nested[0].password".into(), "pw".into()), ("token".into(), "t0k".into())]
+            vec![
+                ("nested[0].password".into(), "pw".into()),
+                ("token".into(), "t0k".into())
+            ]
         );
         let after = toml::to_string(&h).unwrap();
         assert!(!after.contains("t0k"));
@@ -170,7 +188,13 @@ mod tests {
     fn fingerprint_depends_on_key_and_value() {
         let a = Secret::new("v");
         assert_ne!(a.fingerprint(&[1; 32]), a.fingerprint(&[2; 32]));
-        assert_ne!(a.fingerprint(&[1; 32]), Secret::new("w").fingerprint(&[1; 32]));
-        assert_eq!(a.fingerprint(&[1; 32]), Secret::new("v").fingerprint(&[1; 32]));
+        assert_ne!(
+            a.fingerprint(&[1; 32]),
+            Secret::new("w").fingerprint(&[1; 32])
+        );
+        assert_eq!(
+            a.fingerprint(&[1; 32]),
+            Secret::new("v").fingerprint(&[1; 32])
+        );
     }
 }

@@ -12,17 +12,31 @@ fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
     path
 }
 
-fn load_file(text: &str) -> (tempfile::TempDir, PathBuf, Result<alys_config::Loaded, ConfigError>) {
+fn load_file(
+    text: &str,
+) -> (
+    tempfile::TempDir,
+    PathBuf,
+    Result<alys_config::Loaded, ConfigError>,
+) {
     let dir = tempfile::tempdir().unwrap();
     let path = write(dir.path(), "alys.toml", text);
-    let result = load(&LoadOptions { files: vec![path.clone()], ..Default::default() });
+    let result = load(&LoadOptions {
+        files: vec![path.clone()],
+        ..Default::default()
+    });
     (dir, path, result)
 }
 
 fn load_vars(pairs: &[(&str, &str)]) -> Result<alys_config::Loaded, ConfigError> {
-    let vars: BTreeMap<String, String> =
-        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
-    load(&LoadOptions { vars, ..Default::default() })
+    let vars: BTreeMap<String, String> = pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    load(&LoadOptions {
+        vars,
+        ..Default::default()
+    })
 }
 
 #[test]
@@ -30,7 +44,10 @@ fn rejects_a_table_defined_twice_with_line_and_column() {
     let text = "[governance.grpc]\nconnect_timeout = \"5s\"\n\n[governance]\nenabled = true\n\n[governance]\nenabled = false\n";
     let (_dir, path, result) = load_file(text);
     let message = result.unwrap_err().to_string();
-    assert!(message.starts_with(&format!("{}:7:", path.display())), "{message}");
+    assert!(
+        message.starts_with(&format!("{}:7:", path.display())),
+        "{message}"
+    );
     assert!(message.contains("duplicate"), "{message}");
 }
 
@@ -39,17 +56,27 @@ fn dotted_keys_with_a_later_sub_table_still_load() {
     let text = "[governance]\nenabled = true\ngrpc.connect_timeout = \"7s\"\n\n[governance.grpc.tls]\nserver_name = \"x\"\n";
     let (_dir, _path, result) = load_file(text);
     let loaded = result.unwrap();
-    assert_eq!(loaded.config.governance.grpc.connect_timeout, std::time::Duration::from_secs(7));
-    assert_eq!(loaded.config.governance.grpc.tls.server_name.as_deref(), Some("x"));
+    assert_eq!(
+        loaded.config.governance.grpc.connect_timeout,
+        std::time::Duration::from_secs(7)
+    );
+    assert_eq!(
+        loaded.config.governance.grpc.tls.server_name.as_deref(),
+        Some("x")
+    );
 }
 
 #[test]
 fn wrong_case_table_suggests_the_real_one_with_position() {
-    let (_dir, path, result) = load_file("[network]\nmax_peers = 3\n\n[Chain]\nslot_duration = \"2s\"\n");
+    let (_dir, path, result) =
+        load_file("[network]\nmax_peers = 3\n\n[Chain]\nslot_duration = \"2s\"\n");
     let message = result.unwrap_err().to_string();
     assert_eq!(
         message,
-        format!("{}:4:2: unknown key `Chain`, did you mean `chain`?", path.display())
+        format!(
+            "{}:4:2: unknown key `Chain`, did you mean `chain`?",
+            path.display()
+        )
     );
 }
 
@@ -59,7 +86,10 @@ fn camel_case_key_suggests_the_snake_case_key() {
     let message = result.unwrap_err().to_string();
     assert_eq!(
         message,
-        format!("{}:2:1: unknown key `chain.slotDuration`, did you mean `chain.slot_duration`?", path.display())
+        format!(
+            "{}:2:1: unknown key `chain.slotDuration`, did you mean `chain.slot_duration`?",
+            path.display()
+        )
     );
 }
 
@@ -68,8 +98,14 @@ fn unknown_key_inside_an_array_of_tables_names_the_element() {
     let text = "[governance]\nenabled = true\n[[governance.endpoints]]\nname = \"a\"\nurl = \"https://x:1\"\nwieght = 3\n";
     let (_dir, _path, result) = load_file(text);
     let message = result.unwrap_err().to_string();
-    assert!(message.contains(":6:1: unknown key `governance.endpoints[0].wieght`"), "{message}");
-    assert!(message.contains("did you mean `governance.endpoints[0].weight`"), "{message}");
+    assert!(
+        message.contains(":6:1: unknown key `governance.endpoints[0].wieght`"),
+        "{message}"
+    );
+    assert!(
+        message.contains("did you mean `governance.endpoints[0].weight`"),
+        "{message}"
+    );
 }
 
 #[test]
@@ -85,7 +121,10 @@ fn unknown_variables_are_all_listed_with_suggestions() {
         message.contains("$ALYS_GOVERNANCE__ENDPONT (did you mean $ALYS_GOVERNANCE__ENDPOINTS?)"),
         "{message}"
     );
-    assert!(message.contains("$ALYS_NETWORK__MAX_PEERZ (did you mean $ALYS_NETWORK__MAX_PEERS?)"), "{message}");
+    assert!(
+        message.contains("$ALYS_NETWORK__MAX_PEERZ (did you mean $ALYS_NETWORK__MAX_PEERS?)"),
+        "{message}"
+    );
 }
 
 #[test]
@@ -101,14 +140,20 @@ fn empty_variable_is_refused_by_name() {
 fn wrong_type_in_a_variable_names_the_variable_and_key() {
     let err = load_vars(&[("ALYS_NETWORK__MAX_PEERS", "many")]).unwrap_err();
     let message = err.to_string();
-    assert!(message.starts_with("$ALYS_NETWORK__MAX_PEERS: invalid value for `network.max_peers`"), "{message}");
+    assert!(
+        message.starts_with("$ALYS_NETWORK__MAX_PEERS: invalid value for `network.max_peers`"),
+        "{message}"
+    );
     assert!(message.contains("many"), "{message}");
 }
 
 #[test]
 fn bool_variable_accepts_only_true_or_false() {
     let err = load_vars(&[("ALYS_BRIDGE__ENABLED", "yes")]).unwrap_err();
-    assert!(err.to_string().contains("expected `true` or `false`"), "{err}");
+    assert!(
+        err.to_string().contains("expected `true` or `false`"),
+        "{err}"
+    );
     assert!(load_vars(&[("ALYS_BRIDGE__ENABLED", "false")]).is_ok());
 }
 
@@ -117,7 +162,10 @@ fn unparsable_duration_names_file_position_and_key() {
     let (_dir, path, result) = load_file("[network]\nconnection_timeout = \"10 parsecs\"\n");
     let message = result.unwrap_err().to_string();
     assert!(
-        message.starts_with(&format!("{}:2:1: invalid value for `network.connection_timeout`", path.display())),
+        message.starts_with(&format!(
+            "{}:2:1: invalid value for `network.connection_timeout`",
+            path.display()
+        )),
         "{message}"
     );
 }
@@ -126,23 +174,44 @@ fn unparsable_duration_names_file_position_and_key() {
 fn empty_file_is_refused_as_a_save_in_progress() {
     let (_dir, path, result) = load_file("# nothing yet\n\n");
     let message = result.unwrap_err().to_string();
-    assert!(message.starts_with(&format!("{}: config file is empty", path.display())), "{message}");
+    assert!(
+        message.starts_with(&format!("{}: config file is empty", path.display())),
+        "{message}"
+    );
 }
 
 #[test]
 fn missing_file_directory_and_non_utf8_are_named() {
     let dir = tempfile::tempdir().unwrap();
     let missing = dir.path().join("nope.toml");
-    let err = load(&LoadOptions { files: vec![missing.clone()], ..Default::default() }).unwrap_err();
-    assert_eq!(err.to_string(), format!("{}: config file not found", missing.display()));
+    let err = load(&LoadOptions {
+        files: vec![missing.clone()],
+        ..Default::default()
+    })
+    .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        format!("{}: config file not found", missing.display())
+    );
 
-    let err = load(&LoadOptions { files: vec![dir.path().to_owned()], ..Default::default() }).unwrap_err();
+    let err = load(&LoadOptions {
+        files: vec![dir.path().to_owned()],
+        ..Default::default()
+    })
+    .unwrap_err();
     assert!(err.to_string().contains("is a directory"), "{err}");
 
     let latin1 = dir.path().join("latin1.toml");
     std::fs::write(&latin1, b"[system]\nname = \"caf\xe9\"\n").unwrap();
-    let err = load(&LoadOptions { files: vec![latin1.clone()], ..Default::default() }).unwrap_err();
-    assert_eq!(err.to_string(), format!("{}:2:12: config file is not valid UTF-8", latin1.display()));
+    let err = load(&LoadOptions {
+        files: vec![latin1.clone()],
+        ..Default::default()
+    })
+    .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        format!("{}:2:12: config file is not valid UTF-8", latin1.display())
+    );
 }
 
 #[test]
@@ -154,17 +223,33 @@ fn unreadable_file_is_named() {
     if std::fs::read(&path).is_ok() {
         // Running as root: permission bits do not stop reads. Use a path through a file instead.
         let through = path.join("x.toml");
-        let err = load(&LoadOptions { files: vec![through.clone()], ..Default::default() }).unwrap_err();
-        assert!(err.to_string().starts_with(&through.display().to_string()), "{err}");
+        let err = load(&LoadOptions {
+            files: vec![through.clone()],
+            ..Default::default()
+        })
+        .unwrap_err();
+        assert!(
+            err.to_string().starts_with(&through.display().to_string()),
+            "{err}"
+        );
         return;
     }
-    let err = load(&LoadOptions { files: vec![path.clone()], ..Default::default() }).unwrap_err();
-    assert!(err.to_string().starts_with(&format!("{}: cannot read config file", path.display())), "{err}");
+    let err = load(&LoadOptions {
+        files: vec![path.clone()],
+        ..Default::default()
+    })
+    .unwrap_err();
+    assert!(
+        err.to_string()
+            .starts_with(&format!("{}: cannot read config file", path.display())),
+        "{err}"
+    );
 }
 
 #[test]
 fn unset_placeholder_names_key_variable_and_position() {
-    let (_dir, path, result) = load_file("[bridge]\n\nbitcoin_rpc_password = \"${NOT_SET_ANYWHERE}\"\n");
+    let (_dir, path, result) =
+        load_file("[bridge]\n\nbitcoin_rpc_password = \"${NOT_SET_ANYWHERE}\"\n");
     let message = result.unwrap_err().to_string();
     assert_eq!(
         message,
@@ -177,10 +262,22 @@ fn unset_placeholder_names_key_variable_and_position() {
 
 #[test]
 fn malformed_set_flag_and_unknown_environment_are_explained() {
-    let err = load(&LoadOptions { sets: vec!["network.max_peers".into()], ..Default::default() })
-        .unwrap_err();
-    assert_eq!(err.to_string(), "--set network.max_peers: expected key.path=value");
-    let err = load(&LoadOptions { environment: Some("prodution".into()), ..Default::default() })
-        .unwrap_err();
-    assert!(err.to_string().contains("unknown environment `prodution`"), "{err}");
+    let err = load(&LoadOptions {
+        sets: vec!["network.max_peers".into()],
+        ..Default::default()
+    })
+    .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "--set network.max_peers: expected key.path=value"
+    );
+    let err = load(&LoadOptions {
+        environment: Some("prodution".into()),
+        ..Default::default()
+    })
+    .unwrap_err();
+    assert!(
+        err.to_string().contains("unknown environment `prodution`"),
+        "{err}"
+    );
 }

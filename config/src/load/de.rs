@@ -16,9 +16,15 @@ use super::tree::Node;
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum DeError {
     /// A key the schema does not have; `expected` lists the keys it does have at that level.
-    UnknownField { field: String, expected: &'static [&'static str] },
+    UnknownField {
+        field: String,
+        expected: &'static [&'static str],
+    },
     /// An enum value the schema does not have.
-    UnknownVariant { variant: String, expected: &'static [&'static str] },
+    UnknownVariant {
+        variant: String,
+        expected: &'static [&'static str],
+    },
     /// Any other problem, as serde or a field's own parser described it.
     Message(String),
 }
@@ -28,7 +34,11 @@ impl fmt::Display for DeError {
         match self {
             DeError::UnknownField { field, .. } => write!(f, "unknown key `{field}`"),
             DeError::UnknownVariant { variant, expected } => {
-                write!(f, "unknown value `{variant}`, expected one of {}", quoted(expected))
+                write!(
+                    f,
+                    "unknown value `{variant}`, expected one of {}",
+                    quoted(expected)
+                )
             }
             DeError::Message(m) => f.write_str(m),
         }
@@ -36,7 +46,11 @@ impl fmt::Display for DeError {
 }
 
 fn quoted(names: &[&str]) -> String {
-    names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")
+    names
+        .iter()
+        .map(|n| format!("`{n}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 impl std::error::Error for DeError {}
@@ -47,11 +61,17 @@ impl de::Error for DeError {
     }
 
     fn unknown_field(field: &str, expected: &'static [&'static str]) -> Self {
-        DeError::UnknownField { field: field.to_owned(), expected }
+        DeError::UnknownField {
+            field: field.to_owned(),
+            expected,
+        }
     }
 
     fn unknown_variant(variant: &str, expected: &'static [&'static str]) -> Self {
-        DeError::UnknownVariant { variant: variant.to_owned(), expected }
+        DeError::UnknownVariant {
+            variant: variant.to_owned(),
+            expected,
+        }
     }
 }
 
@@ -120,7 +140,10 @@ impl<'de> de::Deserializer<'de> for NodeDe<'de> {
 
     fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
         match self.0 {
-            Node::Table(map) => visitor.visit_map(TableAccess { iter: map.iter(), value: None }),
+            Node::Table(map) | Node::Inline(map) => visitor.visit_map(TableAccess {
+                iter: map.iter(),
+                value: None,
+            }),
             Node::Array(items) => visitor.visit_seq(ArrayAccess { iter: items.iter() }),
             Node::Str { value, .. } => visitor.visit_borrowed_str(value),
             Node::Int(n) => visitor.visit_i64(*n),
@@ -171,7 +194,9 @@ impl<'de> de::Deserializer<'de> for NodeDe<'de> {
         match self.0 {
             Node::Text(t) => {
                 let items: Vec<Node> = split_list(t).into_iter().map(Node::Text).collect();
-                visitor.visit_seq(OwnedArrayAccess { iter: items.into_iter() })
+                visitor.visit_seq(OwnedArrayAccess {
+                    iter: items.into_iter(),
+                })
             }
             _ => self.deserialize_any(visitor),
         }
@@ -187,7 +212,7 @@ impl<'de> de::Deserializer<'de> for NodeDe<'de> {
             Node::Str { value, .. } | Node::Text(value) => {
                 visitor.visit_enum(value.as_str().into_deserializer())
             }
-            Node::Table(map) if map.len() == 1 => {
+            Node::Table(map) | Node::Inline(map) if map.len() == 1 => {
                 let (key, value) = map.iter().next().expect("one entry");
                 visitor.visit_enum(TaggedEnum { key, value })
             }
@@ -209,7 +234,10 @@ impl<'de> de::Deserializer<'de> for NodeDe<'de> {
 /// removed.
 fn split_list(text: &str) -> Vec<String> {
     let inner = text.trim();
-    let inner = inner.strip_prefix('[').and_then(|s| s.strip_suffix(']')).unwrap_or(inner);
+    let inner = inner
+        .strip_prefix('[')
+        .and_then(|s| s.strip_suffix(']'))
+        .unwrap_or(inner);
     inner
         .split(',')
         .map(|item| item.trim().trim_matches('"').to_owned())
@@ -225,7 +253,10 @@ struct TableAccess<'a> {
 impl<'de> de::MapAccess<'de> for TableAccess<'de> {
     type Error = DeError;
 
-    fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>, DeError> {
+    fn next_key_seed<K: DeserializeSeed<'de>>(
+        &mut self,
+        seed: K,
+    ) -> Result<Option<K::Value>, DeError> {
         match self.iter.next() {
             Some((key, value)) => {
                 self.value = Some(value);
@@ -238,7 +269,10 @@ impl<'de> de::MapAccess<'de> for TableAccess<'de> {
     }
 
     fn next_value_seed<S: DeserializeSeed<'de>>(&mut self, seed: S) -> Result<S::Value, DeError> {
-        let value = self.value.take().ok_or_else(|| DeError::Message("value without key".into()))?;
+        let value = self
+            .value
+            .take()
+            .ok_or_else(|| DeError::Message("value without key".into()))?;
         seed.deserialize(NodeDe(value))
     }
 }
@@ -250,8 +284,14 @@ struct ArrayAccess<'a> {
 impl<'de> de::SeqAccess<'de> for ArrayAccess<'de> {
     type Error = DeError;
 
-    fn next_element_seed<S: DeserializeSeed<'de>>(&mut self, seed: S) -> Result<Option<S::Value>, DeError> {
-        self.iter.next().map(|node| seed.deserialize(NodeDe(node))).transpose()
+    fn next_element_seed<S: DeserializeSeed<'de>>(
+        &mut self,
+        seed: S,
+    ) -> Result<Option<S::Value>, DeError> {
+        self.iter
+            .next()
+            .map(|node| seed.deserialize(NodeDe(node)))
+            .transpose()
     }
 }
 
@@ -264,7 +304,10 @@ struct OwnedArrayAccess {
 impl<'de> de::SeqAccess<'de> for OwnedArrayAccess {
     type Error = DeError;
 
-    fn next_element_seed<S: DeserializeSeed<'de>>(&mut self, seed: S) -> Result<Option<S::Value>, DeError> {
+    fn next_element_seed<S: DeserializeSeed<'de>>(
+        &mut self,
+        seed: S,
+    ) -> Result<Option<S::Value>, DeError> {
         match self.iter.next() {
             Some(Node::Text(t)) => seed.deserialize(TextDe(t)).map(Some),
             Some(_) | None => Ok(None),
@@ -312,7 +355,10 @@ impl<'de> de::EnumAccess<'de> for TaggedEnum<'de> {
     type Error = DeError;
     type Variant = NodeDe<'de>;
 
-    fn variant_seed<S: DeserializeSeed<'de>>(self, seed: S) -> Result<(S::Value, NodeDe<'de>), DeError> {
+    fn variant_seed<S: DeserializeSeed<'de>>(
+        self,
+        seed: S,
+    ) -> Result<(S::Value, NodeDe<'de>), DeError> {
         let key: de::value::BorrowedStrDeserializer<'de, DeError> =
             de::value::BorrowedStrDeserializer::new(self.key);
         Ok((seed.deserialize(key)?, NodeDe(self.value)))
@@ -407,7 +453,10 @@ mod tests {
     fn bool_text_accepts_only_true_or_false() {
         let tree = sample_tree("8080", "yes");
         let err = Sample::deserialize(NodeDe(&tree)).unwrap_err();
-        assert_eq!(err, DeError::Message("invalid value `yes`, expected `true` or `false`".into()));
+        assert_eq!(
+            err,
+            DeError::Message("invalid value `yes`, expected `true` or `false`".into())
+        );
     }
 
     #[test]

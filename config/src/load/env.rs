@@ -54,16 +54,26 @@ pub(crate) fn scan(
         } else if top_level.contains(&lower) {
             lower
         } else {
-            if let Some(section) = top_level.iter().find(|s| lower.starts_with(&format!("{s}_"))) {
+            if let Some(section) = top_level
+                .iter()
+                .find(|s| lower.starts_with(&format!("{s}_")))
+            {
                 let field = &lower[section.len() + 1..];
-                unknown.push((var.clone(), Some(var_for_key(&format!("{section}.{field}")))));
+                unknown.push((
+                    var.clone(),
+                    Some(var_for_key(&format!("{section}.{field}"))),
+                ));
             }
             continue;
         };
         if value.is_empty() {
             return Err(ConfigError::EmptyVariable { var: var.clone() });
         }
-        out.push(EnvAssignment { var: var.clone(), key, value: value.clone() });
+        out.push(EnvAssignment {
+            var: var.clone(),
+            key,
+            value: value.clone(),
+        });
     }
     for (alias, key) in V1_ALIASES {
         let Some(value) = vars.get(alias) else {
@@ -73,9 +83,15 @@ pub(crate) fn scan(
             continue;
         }
         if value.is_empty() {
-            return Err(ConfigError::EmptyVariable { var: alias.to_owned() });
+            return Err(ConfigError::EmptyVariable {
+                var: alias.to_owned(),
+            });
         }
-        out.push(EnvAssignment { var: alias.to_owned(), key: key.to_owned(), value: value.clone() });
+        out.push(EnvAssignment {
+            var: alias.to_owned(),
+            key: key.to_owned(),
+            value: value.clone(),
+        });
     }
     Ok((out, unknown))
 }
@@ -85,25 +101,37 @@ mod tests {
     use super::*;
 
     fn vars(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
     }
 
     fn top() -> Vec<String> {
-        ["environment", "bridge", "governance"].iter().map(|s| s.to_string()).collect()
+        ["environment", "bridge", "governance"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect()
     }
 
     #[test]
     fn double_underscore_separates_segments_and_single_stays_in_the_name() {
-        let (got, unknown) =
-            scan(&vars(&[("ALYS_BRIDGE__BITCOIN_RPC_URL", "http://x:1")]), &top()).unwrap();
+        let (got, unknown) = scan(
+            &vars(&[("ALYS_BRIDGE__BITCOIN_RPC_URL", "http://x:1")]),
+            &top(),
+        )
+        .unwrap();
         assert_eq!(got[0].key, "bridge.bitcoin_rpc_url");
         assert!(unknown.is_empty());
     }
 
     #[test]
     fn plain_alys_variables_are_left_for_placeholders() {
-        let (got, unknown) =
-            scan(&vars(&[("ALYS_NODE_ID", "n1"), ("ALYS_ENVIRONMENT", "prod")]), &top()).unwrap();
+        let (got, unknown) = scan(
+            &vars(&[("ALYS_NODE_ID", "n1"), ("ALYS_ENVIRONMENT", "prod")]),
+            &top(),
+        )
+        .unwrap();
         assert_eq!(got.len(), 1);
         assert_eq!(got[0].key, "environment");
         assert!(unknown.is_empty());
@@ -124,13 +152,18 @@ mod tests {
     #[test]
     fn empty_value_names_the_variable() {
         let err = scan(&vars(&[("ALYS_BRIDGE__BITCOIN_RPC_URL", "")]), &top()).unwrap_err();
-        assert!(matches!(err, ConfigError::EmptyVariable { var } if var == "ALYS_BRIDGE__BITCOIN_RPC_URL"));
+        assert!(
+            matches!(err, ConfigError::EmptyVariable { var } if var == "ALYS_BRIDGE__BITCOIN_RPC_URL")
+        );
     }
 
     #[test]
     fn v1_alias_yields_to_the_alys_form() {
         let (got, _) = scan(
-            &vars(&[("BITCOIN_RPC_USER", "old"), ("ALYS_BRIDGE__BITCOIN_RPC_USER", "new")]),
+            &vars(&[
+                ("BITCOIN_RPC_USER", "old"),
+                ("ALYS_BRIDGE__BITCOIN_RPC_USER", "new"),
+            ]),
             &top(),
         )
         .unwrap();

@@ -47,18 +47,30 @@ pub(crate) struct KeyPos {
 
 /// Every name a file may use for an environment section.
 pub(crate) fn all_section_names() -> Vec<&'static str> {
-    [Environment::Development, Environment::Testing, Environment::Staging, Environment::Production]
-        .iter()
-        .flat_map(|e| e.section_names().iter().copied())
-        .collect()
+    [
+        Environment::Development,
+        Environment::Testing,
+        Environment::Staging,
+        Environment::Production,
+    ]
+    .iter()
+    .flat_map(|e| e.section_names().iter().copied())
+    .collect()
 }
 
 /// Reads and parses `path`. `lookup` resolves `${VAR}` placeholders.
-pub(crate) fn read(path: &Path, lookup: &dyn Fn(&str) -> Option<String>) -> Result<FileLayer, ConfigError> {
+pub(crate) fn read(
+    path: &Path,
+    lookup: &dyn Fn(&str) -> Option<String>,
+) -> Result<FileLayer, ConfigError> {
     let bytes = read_bytes(path)?;
     let text = std::str::from_utf8(&bytes).map_err(|e| {
         let (line, column) = line_col(&bytes, e.valid_up_to());
-        ConfigError::NotUtf8 { path: path.to_owned(), line, column }
+        ConfigError::NotUtf8 {
+            path: path.to_owned(),
+            line,
+            column,
+        }
     })?;
     let doc: Document<&str> = Document::parse(text).map_err(|e| {
         let at = e.span().map_or(0, |s| s.start);
@@ -71,10 +83,18 @@ pub(crate) fn read(path: &Path, lookup: &dyn Fn(&str) -> Option<String>) -> Resu
         }
     })?;
     if doc.as_table().is_empty() {
-        return Err(ConfigError::EmptyFile { path: path.to_owned() });
+        return Err(ConfigError::EmptyFile {
+            path: path.to_owned(),
+        });
     }
 
-    let mut reader = Reader { path, text, lookup, positions: Vec::new(), section: None };
+    let mut reader = Reader {
+        path,
+        text,
+        lookup,
+        positions: Vec::new(),
+        section: None,
+    };
     let names = all_section_names();
     let mut base = BTreeMap::new();
     let mut sections = BTreeMap::new();
@@ -108,24 +128,39 @@ pub(crate) fn read(path: &Path, lookup: &dyn Fn(&str) -> Option<String>) -> Resu
 
 fn read_bytes(path: &Path) -> Result<Vec<u8>, ConfigError> {
     let meta = std::fs::metadata(path).map_err(|source| match source.kind() {
-        std::io::ErrorKind::NotFound => ConfigError::NotFound { path: path.to_owned() },
-        _ => ConfigError::Unreadable { path: path.to_owned(), source },
+        std::io::ErrorKind::NotFound => ConfigError::NotFound {
+            path: path.to_owned(),
+        },
+        _ => ConfigError::Unreadable {
+            path: path.to_owned(),
+            source,
+        },
     })?;
     if meta.is_dir() {
-        return Err(ConfigError::IsDirectory { path: path.to_owned() });
+        return Err(ConfigError::IsDirectory {
+            path: path.to_owned(),
+        });
     }
-    std::fs::read(path).map_err(|source| ConfigError::Unreadable { path: path.to_owned(), source })
+    std::fs::read(path).map_err(|source| ConfigError::Unreadable {
+        path: path.to_owned(),
+        source,
+    })
 }
 
 /// 1-based line and column of byte `at` (columns count characters).
 pub(crate) fn line_col(bytes: &[u8], at: usize) -> (usize, usize) {
     let before = &bytes[..at.min(bytes.len())];
     let line = before.iter().filter(|b| **b == b'\n').count() + 1;
-    let line_start = before.iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1);
-    let column = String::from_utf8_lossy(&before[line_start..]).chars().count() + 1;
+    let line_start = before
+        .iter()
+        .rposition(|b| *b == b'\n')
+        .map_or(0, |i| i + 1);
+    let column = String::from_utf8_lossy(&before[line_start..])
+        .chars()
+        .count()
+        + 1;
     (line, column)
 }
-
 
 struct Reader<'a> {
     path: &'a Path,
@@ -138,19 +173,39 @@ struct Reader<'a> {
 impl Reader<'_> {
     fn origin_at(&self, at: usize) -> Origin {
         let (line, column) = line_col(self.text.as_bytes(), at);
-        let layer = if self.section.is_some() { Layer::EnvironmentSection } else { Layer::File };
-        Origin { layer, source: Source::File { path: self.path.to_owned(), line, column } }
+        let layer = if self.section.is_some() {
+            Layer::EnvironmentSection
+        } else {
+            Layer::File
+        };
+        Origin {
+            layer,
+            source: Source::File {
+                path: self.path.to_owned(),
+                line,
+                column,
+            },
+        }
     }
 
     fn record(&mut self, path: &str, key: Option<&Key>, item: &Item) {
-        let at = key.and_then(Key::span).or_else(|| item.span()).map_or(0, |s| s.start);
-        let is_table = matches!(item, Item::Table(_) | Item::Value(Value::InlineTable(_)));
+        let at = key
+            .and_then(Key::span)
+            .or_else(|| item.span())
+            .map_or(0, |s| s.start);
+        // An inline table replaces what lower layers set below it; a `[table]` merges.
+        let is_table = matches!(item, Item::Table(_));
         self.push_pos(path, at, is_table);
     }
 
     fn push_pos(&mut self, path: &str, at: usize, is_table: bool) {
         let (line, column) = line_col(self.text.as_bytes(), at);
-        self.positions.push(KeyPos { path: path.to_owned(), line, column, is_table });
+        self.positions.push(KeyPos {
+            path: path.to_owned(),
+            line,
+            column,
+            is_table,
+        });
     }
 
     fn item(&mut self, item: &Item, path: &mut String) -> Result<Node, ConfigError> {
@@ -211,19 +266,25 @@ impl Reader<'_> {
                     path.push('.');
                     path.push_str(key);
                     let at = table.key(key).and_then(Key::span).map_or(0, |s| s.start);
-                    self.push_pos(&path.clone(), at, matches!(v, Value::InlineTable(_)));
+                    self.push_pos(&path.clone(), at, false);
                     map.insert(key.to_owned(), self.value(v, path)?);
                     path.truncate(len);
                 }
-                Node::Table(map)
+                Node::Inline(map)
             }
         })
     }
 
     fn string(&self, text: &str, at: usize, path: &str) -> Result<Node, ConfigError> {
         match interpolate::expand(text, self.lookup) {
-            Ok(None) => Ok(Node::Str { value: text.to_owned(), template: None }),
-            Ok(Some(value)) => Ok(Node::Str { value, template: Some(text.to_owned()) }),
+            Ok(None) => Ok(Node::Str {
+                value: text.to_owned(),
+                template: None,
+            }),
+            Ok(Some(value)) => Ok(Node::Str {
+                value,
+                template: Some(text.to_owned()),
+            }),
             Err(PlaceholderError::Unset(var)) => Err(ConfigError::UnsetVariable {
                 key: path.to_owned(),
                 var,

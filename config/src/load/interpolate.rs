@@ -65,7 +65,10 @@ mod tests {
 
     #[test]
     fn expands_set_variables_and_keeps_other_dollars() {
-        assert_eq!(expand("Bearer ${TOKEN}$x", &env), Ok(Some("Bearer abc$x".into())));
+        assert_eq!(
+            expand("Bearer ${TOKEN}$x", &env),
+            Ok(Some("Bearer abc$x".into()))
+        );
         assert_eq!(expand("${EMPTY}", &env), Ok(Some(String::new())));
     }
 
@@ -81,12 +84,21 @@ mod tests {
 
     #[test]
     fn unset_variable_is_named() {
-        assert_eq!(expand("${NOPE}", &env), Err(PlaceholderError::Unset("NOPE".into())));
+        assert_eq!(
+            expand("${NOPE}", &env),
+            Err(PlaceholderError::Unset("NOPE".into()))
+        );
     }
 
     #[test]
     fn unclosed_placeholder_is_malformed() {
-        assert!(matches!(expand("${TOKEN", &env), Err(PlaceholderError::Malformed(_))));
-        assert!(matches!(expand("${A-B}", &env), Err(PlaceholderError::Malformed(_))));
+        assert!(matches!(
+            expand("${TOKEN", &env),
+            Err(PlaceholderError::Malformed(_))
+        ));
+        assert!(matches!(
+            expand("${A-B}", &env),
+            Err(PlaceholderError::Malformed(_))
+        ));
     }
 }

@@ -45,7 +45,10 @@ pub struct LoadOptions {
 impl LoadOptions {
     /// Options reading this process's environment.
     pub fn with_process_env() -> Self {
-        LoadOptions { vars: std::env::vars().collect(), ..LoadOptions::default() }
+        LoadOptions {
+            vars: std::env::vars().collect(),
+            ..LoadOptions::default()
+        }
     }
 }
 
@@ -105,7 +108,14 @@ pub fn load(options: &LoadOptions) -> Result<Loaded, ConfigError> {
 
     // Files, then the active environment's sections.
     for layer in &files {
-        lay_file_part(&mut tree, &mut provenance, layer, &layer.base, &layer.base_positions, Layer::File);
+        lay_file_part(
+            &mut tree,
+            &mut provenance,
+            layer,
+            &layer.base,
+            &layer.base_positions,
+            Layer::File,
+        );
         sources.push(SourceRecord {
             layer: Layer::File,
             name: layer.path.display().to_string(),
@@ -115,10 +125,18 @@ pub fn load(options: &LoadOptions) -> Result<Loaded, ConfigError> {
     let environment = active_environment(&tree, &provenance, &assignments, &sets, options)?;
     for layer in &files {
         for name in environment.section_names() {
-            if let (Some(section), Some(positions)) =
-                (layer.sections.get(*name), layer.section_positions.get(*name))
-            {
-                lay_file_part(&mut tree, &mut provenance, layer, section, positions, Layer::EnvironmentSection);
+            if let (Some(section), Some(positions)) = (
+                layer.sections.get(*name),
+                layer.section_positions.get(*name),
+            ) {
+                lay_file_part(
+                    &mut tree,
+                    &mut provenance,
+                    layer,
+                    section,
+                    positions,
+                    Layer::EnvironmentSection,
+                );
             }
         }
     }
@@ -126,31 +144,67 @@ pub fn load(options: &LoadOptions) -> Result<Loaded, ConfigError> {
     // Variables and flags.
     let mut overrides = Vec::new();
     for a in &assignments {
-        let origin = Origin { layer: Layer::Env, source: Source::Var(a.var.clone()) };
+        let origin = Origin {
+            layer: Layer::Env,
+            source: Source::Var(a.var.clone()),
+        };
         lay_text(&mut tree, &mut provenance, &a.key, &a.value, origin.clone())?;
-        overrides.push(Override { key: a.key.clone(), origin, value: a.value.clone() });
+        overrides.push(Override {
+            key: a.key.clone(),
+            origin,
+            value: a.value.clone(),
+        });
     }
     for (key, value) in &sets {
-        let origin = Origin { layer: Layer::Cli, source: Source::Flag(key.clone()) };
+        let origin = Origin {
+            layer: Layer::Cli,
+            source: Source::Flag(key.clone()),
+        };
         lay_text(&mut tree, &mut provenance, key, value, origin.clone())?;
-        overrides.push(Override { key: key.clone(), origin, value: value.clone() });
+        overrides.push(Override {
+            key: key.clone(),
+            origin,
+            value: value.clone(),
+        });
     }
     if let Some(flag) = &options.environment {
-        let origin = Origin { layer: Layer::Cli, source: Source::Flag("environment".into()) };
-        lay_text(&mut tree, &mut provenance, "environment", flag, origin.clone())?;
-        overrides.push(Override { key: "environment".into(), origin, value: flag.clone() });
+        let origin = Origin {
+            layer: Layer::Cli,
+            source: Source::Flag("environment".into()),
+        };
+        lay_text(
+            &mut tree,
+            &mut provenance,
+            "environment",
+            flag,
+            origin.clone(),
+        )?;
+        overrides.push(Override {
+            key: "environment".into(),
+            origin,
+            value: flag.clone(),
+        });
     }
 
     let tree = with_profile(tree, &mut provenance);
     let config = read_config(tree.clone(), &mut provenance, &mut unknown_vars)?;
-    let secret_keys: Vec<String> = collect_secrets(&config).into_iter().map(|(k, _)| k).collect();
+    let secret_keys: Vec<String> = collect_secrets(&config)
+        .into_iter()
+        .map(|(k, _)| k)
+        .collect();
     for o in &mut overrides {
         if secret_keys.contains(&o.key) {
             o.value = REDACTED.to_owned();
         }
     }
     sources.extend(override_sources(&overrides));
-    Ok(Loaded { config, provenance, sources, overrides, templates: tree.templates() })
+    Ok(Loaded {
+        config,
+        provenance,
+        sources,
+        overrides,
+        templates: tree.templates(),
+    })
 }
 
 fn top_level_keys() -> Vec<String> {
@@ -188,7 +242,9 @@ fn override_sources(overrides: &[Override]) -> Vec<SourceRecord> {
         out.push(SourceRecord {
             layer,
             name: name.into(),
-            blake3: blake3::hash(lines.join("\n").as_bytes()).to_hex().to_string(),
+            blake3: blake3::hash(lines.join("\n").as_bytes())
+                .to_hex()
+                .to_string(),
         });
     }
     out
@@ -204,8 +260,19 @@ fn lay_file_part(
 ) {
     tree.merge(part.clone());
     for pos in positions {
-        let source = Source::File { path: layer.path.clone(), line: pos.line, column: pos.column };
-        provenance.set(&pos.path, Origin { layer: kind, source }, !pos.is_table);
+        let source = Source::File {
+            path: layer.path.clone(),
+            line: pos.line,
+            column: pos.column,
+        };
+        provenance.set(
+            &pos.path,
+            Origin {
+                layer: kind,
+                source,
+            },
+            !pos.is_table,
+        );
     }
 }
 
@@ -217,11 +284,12 @@ fn lay_text(
     origin: Origin,
 ) -> Result<(), ConfigError> {
     let path: Vec<String> = key.split('.').map(str::to_owned).collect();
-    tree.set(&path, Node::Text(value.to_owned())).map_err(|parent| ConfigError::NotATable {
-        key: key.to_owned(),
-        parent,
-        origin: origin.clone(),
-    })?;
+    tree.set(&path, Node::Text(value.to_owned()))
+        .map_err(|parent| ConfigError::NotATable {
+            key: key.to_owned(),
+            parent,
+            origin: origin.clone(),
+        })?;
     provenance.set(key, origin, true);
     Ok(())
 }
@@ -246,7 +314,10 @@ fn active_environment(
     sets: &[(String, String)],
     options: &LoadOptions,
 ) -> Result<Environment, ConfigError> {
-    let flag = options.environment.clone().map(|v| (v, Source::Flag("environment".into()), Layer::Cli));
+    let flag = options
+        .environment
+        .clone()
+        .map(|v| (v, Source::Flag("environment".into()), Layer::Cli));
     let set = sets
         .iter()
         .rev()
@@ -268,10 +339,12 @@ fn active_environment(
     };
     match flag.or(set).or(var).or(from_file) {
         None => Ok(Environment::default()),
-        Some((value, source, layer)) => value.parse().map_err(|_| ConfigError::UnknownEnvironment {
-            value,
-            origin: Origin { layer, source },
-        }),
+        Some((value, source, layer)) => {
+            value.parse().map_err(|_| ConfigError::UnknownEnvironment {
+                value,
+                origin: Origin { layer, source },
+            })
+        }
     }
 }
 
@@ -285,10 +358,22 @@ fn with_profile(tree: Node, provenance: &mut Provenance) -> Node {
         return tree;
     };
     let mut base = node_from_toml(&overlay);
-    let name = toml::Value::try_from(profile).map(|v| v.as_str().unwrap_or("").to_owned()).unwrap_or_default();
+    let name = toml::Value::try_from(profile)
+        .map(|v| v.as_str().unwrap_or("").to_owned())
+        .unwrap_or_default();
     base.walk(&mut String::new(), &mut |path, node| {
-        if !path.is_empty() && !matches!(node, Node::Table(_)) && provenance.origin(path).layer == Layer::Default {
-            provenance.set(path, Origin { layer: Layer::Profile, source: Source::Profile(name.clone()) }, true);
+        if !path.is_empty()
+            && !matches!(node, Node::Table(_) | Node::Inline(_))
+            && provenance.origin(path).layer == Layer::Default
+        {
+            provenance.set(
+                path,
+                Origin {
+                    layer: Layer::Profile,
+                    source: Source::Profile(name.clone()),
+                },
+                true,
+            );
         }
     });
     base.merge(tree);
@@ -297,15 +382,20 @@ fn with_profile(tree: Node, provenance: &mut Provenance) -> Node {
 
 fn node_from_toml(value: &toml::Value) -> Node {
     match value {
-        toml::Value::String(s) => Node::Str { value: s.clone(), template: None },
+        toml::Value::String(s) => Node::Str {
+            value: s.clone(),
+            template: None,
+        },
         toml::Value::Integer(i) => Node::Int(*i),
         toml::Value::Float(f) => Node::Float(*f),
         toml::Value::Boolean(b) => Node::Bool(*b),
         toml::Value::Datetime(d) => Node::Datetime(d.to_string()),
         toml::Value::Array(a) => Node::Array(a.iter().map(node_from_toml).collect()),
-        toml::Value::Table(t) => {
-            Node::Table(t.iter().map(|(k, v)| (k.clone(), node_from_toml(v))).collect())
-        }
+        toml::Value::Table(t) => Node::Table(
+            t.iter()
+                .map(|(k, v)| (k.clone(), node_from_toml(v)))
+                .collect(),
+        ),
     }
 }
 
@@ -320,7 +410,11 @@ fn read_config(
     loop {
         let err = match serde_path_to_error::deserialize::<_, AlysConfig>(NodeDe(&tree)) {
             Ok(config) if unknown_vars.is_empty() => return Ok(config),
-            Ok(_) => return Err(ConfigError::UnknownVariables { vars: std::mem::take(unknown_vars) }),
+            Ok(_) => {
+                return Err(ConfigError::UnknownVariables {
+                    vars: std::mem::take(unknown_vars),
+                })
+            }
             Err(err) => err,
         };
         let path = err.path().to_string();
@@ -329,14 +423,19 @@ fn read_config(
                 let parent = parent_of(&path, &field);
                 let key = join(&parent, &field);
                 let origin = provenance.origin(&key);
-                let suggestion = suggest::closest(&field, expected.iter().copied()).map(|s| join(&parent, s));
+                let suggestion =
+                    suggest::closest(&field, expected.iter().copied()).map(|s| join(&parent, s));
                 if let Source::Var(var) = &origin.source {
                     unknown_vars.push((var.clone(), suggestion.as_deref().map(var_for_key)));
                     tree.remove(&key);
                     provenance.remove(&key);
                     continue;
                 }
-                return Err(ConfigError::UnknownKey { suggestion, key, origin });
+                return Err(ConfigError::UnknownKey {
+                    suggestion,
+                    key,
+                    origin,
+                });
             }
             other => {
                 let path = if path == "." { String::new() } else { path };
@@ -347,7 +446,9 @@ fn read_config(
                     continue;
                 }
                 if !unknown_vars.is_empty() {
-                    return Err(ConfigError::UnknownVariables { vars: std::mem::take(unknown_vars) });
+                    return Err(ConfigError::UnknownVariables {
+                        vars: std::mem::take(unknown_vars),
+                    });
                 }
                 return Err(ConfigError::InvalidValue {
                     origin: provenance.origin(&path),
@@ -367,7 +468,9 @@ fn parent_of(path: &str, field: &str) -> String {
     if path == field {
         return String::new();
     }
-    path.strip_suffix(&format!(".{field}")).unwrap_or(path).to_owned()
+    path.strip_suffix(&format!(".{field}"))
+        .unwrap_or(path)
+        .to_owned()
 }
 
 fn join(parent: &str, field: &str) -> String {

@@ -94,7 +94,9 @@ impl fmt::Display for Origin {
 /// The origin of every key a layer above the defaults set, by dotted key path.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Provenance {
-    by_key: BTreeMap<String, Origin>,
+    /// Origin of each key, and whether the value was set whole (a scalar, an array or an inline
+    /// table) so that keys below it inherit the origin.
+    by_key: BTreeMap<String, (Origin, bool)>,
 }
 
 impl Provenance {
@@ -104,9 +106,11 @@ impl Provenance {
         if replaces_subtree {
             let below = format!("{key}.");
             let index = format!("{key}[");
-            self.by_key.retain(|k, _| !k.starts_with(&below) && !k.starts_with(&index));
+            self.by_key
+                .retain(|k, _| !k.starts_with(&below) && !k.starts_with(&index));
         }
-        self.by_key.insert(key.to_owned(), origin);
+        self.by_key
+            .insert(key.to_owned(), (origin, replaces_subtree));
     }
 
     /// Forgets a key (used when a value is dropped from the tree).
@@ -114,24 +118,33 @@ impl Provenance {
         self.by_key.remove(key);
     }
 
-    /// The origin of `key`: its own entry, else the nearest recorded parent (an array or table
-    /// set whole), else the built-in default.
+    /// The origin of `key`: its own entry, else the nearest parent that was set whole (an array
+    /// or inline table), else the built-in default. A `[table]` header does not make the keys it
+    /// leaves out its own.
     pub fn origin(&self, key: &str) -> Origin {
+        if let Some((origin, _)) = self.by_key.get(key) {
+            return origin.clone();
+        }
         let mut probe = key;
         loop {
-            if let Some(origin) = self.by_key.get(probe) {
+            if let Some((origin, true)) = self.by_key.get(probe) {
                 return origin.clone();
             }
             match probe.rfind(['.', '[']) {
                 Some(cut) => probe = &probe[..cut],
-                None => return Origin { layer: Layer::Default, source: Source::Builtin },
+                None => {
+                    return Origin {
+                        layer: Layer::Default,
+                        source: Source::Builtin,
+                    }
+                }
             }
         }
     }
 
     /// Every recorded key with its origin, in key order.
     pub fn iter(&self) -> impl Iterator<Item = (&str, &Origin)> {
-        self.by_key.iter().map(|(k, o)| (k.as_str(), o))
+        self.by_key.iter().map(|(k, (o, _))| (k.as_str(), o))
     }
 }
 
@@ -140,7 +153,10 @@ mod tests {
     use super::*;
 
     fn var(name: &str) -> Origin {
-        Origin { layer: Layer::Env, source: Source::Var(name.into()) }
+        Origin {
+            layer: Layer::Env,
+            source: Source::Var(name.into()),
+        }
     }
 
     #[test]
@@ -148,6 +164,14 @@ mod tests {
         let mut p = Provenance::default();
         p.set("governance.endpoints", var("A"), true);
         assert_eq!(p.origin("governance.endpoints[0].url"), var("A"));
+        assert_eq!(p.origin("network.max_peers").layer, Layer::Default);
+    }
+
+    #[test]
+    fn keys_a_table_header_leaves_out_stay_default() {
+        let mut p = Provenance::default();
+        p.set("network", var("T"), false);
+        assert_eq!(p.origin("network").layer, Layer::Env);
         assert_eq!(p.origin("network.max_peers").layer, Layer::Default);
     }
 

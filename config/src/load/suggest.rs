@@ -3,7 +3,10 @@
 /// The candidate closest to `wrong`, if any is close: a candidate equal to it once case and `_`
 /// are ignored wins (`slotDuration` → `slot_duration`, `Chain` → `chain`); otherwise the one with
 /// the highest Jaro-Winkler similarity above 0.8.
-pub(crate) fn closest<'a>(wrong: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+pub(crate) fn closest<'a>(
+    wrong: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
     let folded = fold(wrong);
     let mut best: Option<(&str, f64)> = None;
     for candidate in candidates {
@@ -19,7 +22,10 @@ pub(crate) fn closest<'a>(wrong: &str, candidates: impl IntoIterator<Item = &'a 
 }
 
 fn fold(name: &str) -> String {
-    name.chars().filter(|c| *c != '_' && *c != '-').map(|c| c.to_ascii_lowercase()).collect()
+    name.chars()
+        .filter(|c| *c != '_' && *c != '-')
+        .map(|c| c.to_ascii_lowercase())
+        .collect()
 }
 
 #[cfg(test)]
@@ -28,13 +34,19 @@ mod tests {
 
     #[test]
     fn camel_case_and_wrong_case_map_to_snake_case() {
-        assert_eq!(closest("slotDuration", ["chain_id", "slot_duration"]), Some("slot_duration"));
+        assert_eq!(
+            closest("slotDuration", ["chain_id", "slot_duration"]),
+            Some("slot_duration")
+        );
         assert_eq!(closest("Chain", ["network", "chain"]), Some("chain"));
     }
 
     #[test]
     fn typo_finds_the_nearest_name() {
-        assert_eq!(closest("endpont", ["enabled", "endpoints", "auth"]), Some("endpoints"));
+        assert_eq!(
+            closest("endpont", ["enabled", "endpoints", "auth"]),
+            Some("endpoints")
+        );
     }
 
     #[test]

@@ -10,12 +10,18 @@ use std::collections::BTreeMap;
 /// One value in the layered tree.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Node {
-    /// A table; keys in sorted order.
+    /// A table written as a `[header]` or with dotted keys; merges with lower layers.
     Table(BTreeMap<String, Node>),
+    /// A table written inline (`{ type = "jwt", ... }`); TOML defines it whole, so a higher
+    /// layer's inline table replaces a lower one instead of merging into it.
+    Inline(BTreeMap<String, Node>),
     /// An array; replaced whole by a higher layer.
     Array(Vec<Node>),
     /// A TOML string, with the `${VAR}` template it was expanded from, if any.
-    Str { value: String, template: Option<String> },
+    Str {
+        value: String,
+        template: Option<String>,
+    },
     /// A TOML integer.
     Int(i64),
     /// A TOML float.
@@ -60,13 +66,13 @@ impl Node {
         };
         let mut cursor = self;
         for (depth, segment) in parents.iter().enumerate() {
-            let Node::Table(map) = cursor else {
+            let (Node::Table(map) | Node::Inline(map)) = cursor else {
                 return Err(path[..depth].join("."));
             };
             cursor = map.entry(segment.clone()).or_insert_with(Node::table);
         }
         match cursor {
-            Node::Table(map) => {
+            Node::Table(map) | Node::Inline(map) => {
                 map.insert(last.clone(), value);
                 Ok(())
             }
@@ -83,7 +89,7 @@ impl Node {
         let mut cursor = self;
         for step in parents {
             let next = match (cursor, step) {
-                (Node::Table(map), Step::Key(k)) => map.get_mut(k.as_str()),
+                (Node::Table(map) | Node::Inline(map), Step::Key(k)) => map.get_mut(k.as_str()),
                 (Node::Array(items), Step::Index(i)) => items.get_mut(*i),
                 _ => None,
             };
@@ -93,7 +99,9 @@ impl Node {
             }
         }
         match (cursor, last) {
-            (Node::Table(map), Step::Key(k)) => map.remove(k.as_str()).is_some(),
+            (Node::Table(map) | Node::Inline(map), Step::Key(k)) => {
+                map.remove(k.as_str()).is_some()
+            }
             _ => false,
         }
     }
@@ -104,7 +112,7 @@ impl Node {
         let mut cursor = self;
         for step in split_path(path) {
             let next = match (cursor, &step) {
-                (Node::Table(map), Step::Key(k)) => map.get_mut(k.as_str()),
+                (Node::Table(map) | Node::Inline(map), Step::Key(k)) => map.get_mut(k.as_str()),
                 (Node::Array(items), Step::Index(i)) => items.get_mut(*i),
                 _ => None,
             };
@@ -118,7 +126,9 @@ impl Node {
 
     fn coerce_text(&mut self) -> bool {
         match self {
-            Node::Table(map) => map.values_mut().fold(false, |acc, n| n.coerce_text() | acc),
+            Node::Table(map) | Node::Inline(map) => {
+                map.values_mut().fold(false, |acc, n| n.coerce_text() | acc)
+            }
             Node::Array(items) => items.iter_mut().fold(false, |acc, n| n.coerce_text() | acc),
             Node::Text(t) => {
                 let typed = match t.as_str() {
@@ -146,7 +156,10 @@ impl Node {
     pub(crate) fn templates(&self) -> BTreeMap<String, String> {
         let mut out = BTreeMap::new();
         self.walk(&mut String::new(), &mut |path, node| {
-            if let Node::Str { template: Some(t), .. } = node {
+            if let Node::Str {
+                template: Some(t), ..
+            } = node
+            {
                 out.insert(path.to_owned(), t.clone());
             }
         });
@@ -157,7 +170,7 @@ impl Node {
     pub(crate) fn walk(&self, path: &mut String, visit: &mut dyn FnMut(&str, &Node)) {
         visit(path, self);
         match self {
-            Node::Table(map) => {
+            Node::Table(map) | Node::Inline(map) => {
                 for (key, value) in map {
                     let len = path.len();
                     if !path.is_empty() {
@@ -215,7 +228,10 @@ mod tests {
     use super::*;
 
     fn s(v: &str) -> Node {
-        Node::Str { value: v.into(), template: None }
+        Node::Str {
+            value: v.into(),
+            template: None,
+        }
     }
 
     fn path(p: &str) -> Vec<String> {
@@ -226,16 +242,44 @@ mod tests {
     fn merge_keeps_sibling_keys_and_replaces_arrays_whole() {
         let mut low = Node::table();
         low.set(&path("a.x"), s("1")).unwrap();
-        low.set(&path("a.list"), Node::Array(vec![s("p"), s("q")])).unwrap();
+        low.set(&path("a.list"), Node::Array(vec![s("p"), s("q")]))
+            .unwrap();
         let mut high = Node::table();
         high.set(&path("a.y"), s("2")).unwrap();
-        high.set(&path("a.list"), Node::Array(vec![s("r")])).unwrap();
+        high.set(&path("a.list"), Node::Array(vec![s("r")]))
+            .unwrap();
         low.merge(high);
-        let Node::Table(root) = &low else { panic!("root is a table") };
-        let Node::Table(a) = &root["a"] else { panic!("a is a table") };
+        let Node::Table(root) = &low else {
+            panic!("root is a table")
+        };
+        let Node::Table(a) = &root["a"] else {
+            panic!("a is a table")
+        };
         assert_eq!(a["x"], s("1"));
         assert_eq!(a["y"], s("2"));
         assert_eq!(a["list"], Node::Array(vec![s("r")]));
+    }
+
+    #[test]
+    fn inline_table_replaces_instead_of_merging() {
+        let mut low = Node::table();
+        let mut jwt = BTreeMap::new();
+        jwt.insert("type".to_owned(), s("jwt"));
+        jwt.insert("header".to_owned(), s("authorization"));
+        low.set(&path("auth.method"), Node::Inline(jwt)).unwrap();
+        let mut high = Node::table();
+        let mut none = BTreeMap::new();
+        none.insert("type".to_owned(), s("none"));
+        high.set(&path("auth.method"), Node::Inline(none.clone()))
+            .unwrap();
+        low.merge(high);
+        let Node::Table(root) = &low else {
+            panic!("root is a table")
+        };
+        let Node::Table(auth) = &root["auth"] else {
+            panic!("auth is a table")
+        };
+        assert_eq!(auth["method"], Node::Inline(none));
     }
 
     #[test]

@@ -58,7 +58,11 @@ pub struct Finding {
 
 impl fmt::Display for Finding {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}: {} [{}]", self.severity, self.key, self.message, self.rule)
+        write!(
+            f,
+            "{}: {}: {} [{}]",
+            self.severity, self.key, self.message, self.rule
+        )
     }
 }
 
@@ -133,7 +137,10 @@ where
 {
     /// A rule with this id that runs `check`.
     pub fn new(id: impl Into<String>, check: F) -> Self {
-        FnRule { id: id.into(), check }
+        FnRule {
+            id: id.into(),
+            check,
+        }
     }
 }
 
@@ -188,7 +195,9 @@ impl Validator {
 
     /// A validator with every built-in rule of [`rules::builtin`].
     pub fn with_builtin_rules() -> Self {
-        Validator { rules: rules::builtin() }
+        Validator {
+            rules: rules::builtin(),
+        }
     }
 
     /// Adds a rule; it runs after the rules registered before it.
@@ -207,7 +216,10 @@ impl Validator {
         let ctx = RuleContext { config };
         let mut all = Vec::new();
         for rule in &self.rules {
-            let mut findings = Findings { rule: rule.id(), out: &mut all };
+            let mut findings = Findings {
+                rule: rule.id(),
+                out: &mut all,
+            };
             rule.check(&ctx, &mut findings);
         }
         all.sort_by(|a, b| a.severity.cmp(&b.severity).then_with(|| a.key.cmp(&b.key)));

@@ -1,0 +1,125 @@
+//! `alys-node run`: load, judge and record the configuration, then run the actor tree until
+//! SIGINT or SIGTERM.
+
+use alys_config::validate::{Report, Severity, Validator};
+use alys_config::Loaded;
+use alys_eventlog::{remote, EventLog};
+use ractor::Actor;
+use tokio::signal::unix::{signal, SignalKind};
+
+use super::load_config;
+use crate::actors::{RootActor, RootArgs, RootMsg};
+use crate::cli::RunArgs;
+use crate::data_dir::DataDir;
+use crate::error::NodeError;
+use crate::{record, telemetry};
+
+/// Runs the node in the foreground. Returns after an orderly stop.
+pub fn run(args: &RunArgs) -> Result<(), NodeError> {
+    let loaded = load_config(&args.config)?;
+    telemetry::init(
+        &loaded.config.logging.level,
+        loaded.config.logging.format == alys_config::schema::logging::LogFormat::Json,
+    );
+    let report = Validator::with_builtin_rules().validate(&loaded.config);
+    log_findings(&report);
+
+    let data_dir = args
+        .data_dir
+        .clone()
+        .unwrap_or_else(|| loaded.config.system.data_dir.clone());
+    let dir = DataDir::create(&data_dir)?;
+    let key = dir.fingerprint_key()?;
+    let log = EventLog::open(&dir.eventlog())?;
+    let revision = record_config(&log, &loaded, &report, &key)?;
+    let Some(revision) = revision else {
+        return Err(NodeError::Rejected {
+            errors: report.of(Severity::Error).count(),
+        });
+    };
+    tracing::info!(target: "alys_node", revision, data_dir = %dir.root().display(), environment = %loaded.config.environment, "configuration accepted");
+
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .thread_name(loaded.config.actors.runtime.thread_name_prefix.clone())
+        .build()
+        .map_err(NodeError::Runtime)?;
+    let result = runtime.block_on(run_tree(&dir, log.clone(), revision, loaded));
+    log.flush()?;
+    tracing::info!(target: "alys_node", "node stopped");
+    result
+}
+
+fn log_findings(report: &Report) {
+    for f in &report.findings {
+        match f.severity {
+            Severity::Error => {
+                tracing::error!(target: "alys_node", key = %f.key, rule = %f.rule, "{}", f.message)
+            }
+            Severity::Warning => {
+                tracing::warn!(target: "alys_node", key = %f.key, rule = %f.rule, "{}", f.message)
+            }
+            Severity::Info => {
+                tracing::info!(target: "alys_node", key = %f.key, rule = %f.rule, "{}", f.message)
+            }
+        }
+    }
+}
+
+/// Appends `config loaded`, the overrides and the verdict. Returns the config revision (the
+/// verdict's offset) when the config was accepted.
+pub fn record_config(
+    log: &EventLog,
+    loaded: &Loaded,
+    report: &Report,
+    fingerprint_key: &[u8; 32],
+) -> Result<Option<u64>, NodeError> {
+    let config_offset = log.append(&record::config_loaded(loaded, fingerprint_key))?;
+    let mut events = record::overrides_applied(loaded);
+    events.push(record::validation_reported(report, config_offset.0));
+    let offsets = log.append_batch(&events)?;
+    let verdict_offset = offsets.last().map(|o| o.0).unwrap_or(config_offset.0);
+    Ok(report.is_accepted().then_some(verdict_offset))
+}
+
+async fn run_tree(
+    dir: &DataDir,
+    log: EventLog,
+    revision: u64,
+    loaded: Loaded,
+) -> Result<(), NodeError> {
+    let mut term = signal(SignalKind::terminate()).map_err(NodeError::Runtime)?;
+    let mut int = signal(SignalKind::interrupt()).map_err(NodeError::Runtime)?;
+
+    let args = RootArgs {
+        log: log.clone(),
+        revision,
+        config: loaded.config,
+    };
+    let (root, handle) = Actor::spawn(Some("root".into()), RootActor, args)
+        .await
+        .map_err(|e| NodeError::Actor {
+            actor: "root".into(),
+            message: e.to_string(),
+        })?;
+    let server = remote::serve(log, &dir.socket()).map_err(|source| NodeError::DataDir {
+        path: dir.socket(),
+        what: "cannot serve the event log socket",
+        source,
+    })?;
+    tracing::info!(target: "alys_node", socket = %dir.socket().display(), "node running");
+
+    let signal_name = tokio::select! {
+        _ = term.recv() => "SIGTERM",
+        _ = int.recv() => "SIGINT",
+    };
+    tracing::info!(target: "alys_node", signal = signal_name, "stopping");
+    drop(server);
+    let stopped = ractor::call!(root, RootMsg::Shutdown).map_err(|e| NodeError::Actor {
+        actor: "root".into(),
+        message: e.to_string(),
+    });
+    root.stop(None);
+    let _ = handle.await;
+    stopped
+}

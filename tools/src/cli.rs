@@ -1,0 +1,50 @@
+//! The command line of `alys-log`.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+/// Inspect, verify and replay an Alys node's event log; works while the node runs.
+#[derive(Debug, Parser)]
+#[command(name = "alys-log", version, about)]
+pub(crate) struct Cli {
+    /// The node's data directory (the log is `<DIR>/eventlog`).
+    #[arg(long, value_name = "DIR", default_value = "./data", global = true)]
+    pub(crate) data_dir: PathBuf,
+    /// What to do.
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// List events as a table, or as JSON lines with --json.
+    Inspect {
+        /// Only kinds whose name starts with this (`actor` matches actor_lifecycle and
+        /// actor_snapshot).
+        #[arg(long)]
+        kind: Option<String>,
+        /// First offset to list.
+        #[arg(long, default_value_t = 0)]
+        from: u64,
+        /// Last offset to list (inclusive).
+        #[arg(long)]
+        to: Option<u64>,
+        /// One JSON object per event per line.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Check the hash chain; exits 1 and names the first bad offset on any break.
+    Verify,
+    /// Print one event in full, as JSON.
+    Show {
+        /// The offset.
+        offset: u64,
+    },
+    /// Print the configuration active at an offset, as TOML.
+    ConfigAt {
+        /// The offset.
+        offset: u64,
+    },
+}

@@ -1,0 +1,119 @@
+//! The `alys-log` subcommands.
+
+use std::cell::RefCell;
+use std::io::Write;
+use std::process::ExitCode;
+use std::rc::Rc;
+
+use alys_eventlog::codec::decode_envelope;
+use alys_eventlog::export::envelope_to_json;
+use alys_eventlog::projection::{ActiveConfig, Projection};
+use alys_eventlog::{verify, Envelope, LogError};
+
+use crate::cli::{Cli, Command};
+use crate::error::ToolError;
+use crate::source::{entries, Entries};
+use crate::summary;
+
+/// Runs one command; a broken chain gives exit status 1, other failures an error.
+pub(crate) fn run(cli: &Cli) -> Result<ExitCode, ToolError> {
+    let mut out = std::io::stdout().lock();
+    match &cli.command {
+        Command::Inspect {
+            kind,
+            from,
+            to,
+            json,
+        } => {
+            for envelope in envelopes(entries(&cli.data_dir, *from, *to)?) {
+                let envelope = envelope?;
+                let name = summary::kind_name(&envelope);
+                if kind.as_ref().is_some_and(|k| !name.starts_with(k.as_str())) {
+                    continue;
+                }
+                let line = if *json {
+                    envelope_to_json(&envelope).to_string()
+                } else {
+                    summary::row(&envelope)
+                };
+                let _ = writeln!(out, "{line}");
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Verify => verify_chain(entries(&cli.data_dir, 0, None)?, &mut out),
+        Command::Show { offset } => {
+            let envelope = envelopes(entries(&cli.data_dir, *offset, Some(*offset))?)
+                .next()
+                .ok_or(ToolError::NoEvent(*offset))??;
+            let text =
+                serde_json::to_string_pretty(&envelope_to_json(&envelope)).unwrap_or_default();
+            let _ = writeln!(out, "{text}");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::ConfigAt { offset } => {
+            let mut projection = ActiveConfig::default();
+            for envelope in envelopes(entries(&cli.data_dir, 0, Some(*offset))?) {
+                let envelope = envelope?;
+                let event = envelope.event().map_err(|e| ToolError::Undecodable {
+                    offset: envelope.offset.0,
+                    reason: e.to_string(),
+                })?;
+                projection.apply(envelope.offset, envelope.timestamp_ms, &event);
+            }
+            let active = projection
+                .state()
+                .as_ref()
+                .ok_or(ToolError::NoConfig(*offset))?;
+            let _ = write!(out, "{}", active.effective_toml);
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn envelopes(entries: Entries) -> impl Iterator<Item = Result<Envelope, ToolError>> {
+    entries.map(|entry| {
+        let (offset, bytes) = entry?;
+        decode_envelope(&bytes).map_err(|e| ToolError::Undecodable {
+            offset,
+            reason: e.to_string(),
+        })
+    })
+}
+
+fn verify_chain(entries: Entries, out: &mut impl Write) -> Result<ExitCode, ToolError> {
+    // A read error must fail the command, not look like the end of a short, valid log.
+    let read_error: Rc<RefCell<Option<ToolError>>> = Rc::default();
+    let sink = read_error.clone();
+    let stream = entries.map_while(move |e| match e {
+        Ok(entry) => Some(Ok::<_, LogError>(entry)),
+        Err(error) => {
+            *sink.borrow_mut() = Some(error);
+            None
+        }
+    });
+    let report = verify::verify(stream);
+    if let Some(error) = read_error.borrow_mut().take() {
+        return Err(error);
+    }
+    if let Some(error) = report.read_error {
+        return Err(error.into());
+    }
+    match &report.first_break {
+        Some(chain_break) => {
+            let _ = writeln!(
+                out,
+                "broken: {chain_break} ({} events checked before it)",
+                report.checked
+            );
+            Ok(ExitCode::from(1))
+        }
+        None => {
+            let head = report
+                .head
+                .map(|(offset, hash)| format!(", head {offset} {}", hex::encode(hash)))
+                .unwrap_or_default();
+            let _ = writeln!(out, "ok: {} events verified{head}", report.checked);
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}

@@ -1,0 +1,68 @@
+//! Where `alys-log` reads stored entries from: the sled database itself when no node holds it,
+//! else the running node's socket. Both give the same bytes, so every command behaves the same.
+
+use std::path::Path;
+
+use alys_eventlog::{remote, EventLog, LogError};
+
+use crate::error::ToolError;
+
+/// Stored entries, `(offset key, stored bytes)`, in offset order.
+pub(crate) type Entries = Box<dyn Iterator<Item = Result<(u64, Vec<u8>), ToolError>>>;
+
+/// Reads entries `from..=to` of the log in `data_dir`.
+pub(crate) fn entries(data_dir: &Path, from: u64, to: Option<u64>) -> Result<Entries, ToolError> {
+    let db = data_dir.join("eventlog");
+    if !db.is_dir() {
+        return Err(ToolError::NoLog {
+            path: data_dir.to_owned(),
+        });
+    }
+    match EventLog::open(&db) {
+        Ok(log) => {
+            let tree = log.raw_tree().clone();
+            let iter = tree.range(from.to_be_bytes()..).map(|entry| {
+                let (key, value) =
+                    entry.map_err(|e| ToolError::Remote(std::io::Error::other(e)))?;
+                let key = <[u8; 8]>::try_from(key.as_ref())
+                    .map(u64::from_be_bytes)
+                    .map_err(|_| ToolError::Undecodable {
+                        offset: u64::MAX,
+                        reason: "stored key is not 8 bytes".into(),
+                    })?;
+                Ok((key, value.to_vec()))
+            });
+            // Keep the log open while the iterator lives.
+            let iter = KeepAlive {
+                _log: log,
+                inner: iter,
+            };
+            Ok(Box::new(iter.take_while(
+                move |e| !matches!(e, Ok((k, _)) if to.is_some_and(|t| *k > t)),
+            )))
+        }
+        Err(LogError::Locked { .. }) => {
+            let socket = remote::socket_path(data_dir);
+            let remote =
+                remote::fetch(&socket, from, to).map_err(|source| ToolError::NodeUnreachable {
+                    path: socket,
+                    source,
+                })?;
+            Ok(Box::new(remote.map(|e| e.map_err(ToolError::Remote))))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+struct KeepAlive<I> {
+    _log: EventLog,
+    inner: I,
+}
+
+impl<I: Iterator> Iterator for KeepAlive<I> {
+    type Item = I::Item;
+
+    fn next(&mut self) -> Option<I::Item> {
+        self.inner.next()
+    }
+}
