@@ -1,0 +1,307 @@
+//! `alys-node config check` and `config show` as an operator runs them: exit status 78 and a
+//! message naming the place for every bad input, the upstream files accepted, secrets redacted.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use alys_tests::{bin, fixture};
+
+const JWT: &str = "jwt-cli-secret-55";
+const REFRESH: &str = "refresh-cli-secret-66";
+
+fn node(args: &[&str], env: &[(&str, &str)], cwd: &Path) -> Output {
+    let mut cmd = Command::new(bin("alys-node"));
+    cmd.args(args)
+        .current_dir(cwd)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap());
+    cmd.env("GOVERNANCE_JWT_TOKEN", JWT)
+        .env("GOVERNANCE_REFRESH_TOKEN", REFRESH)
+        .env("ALYS_NODE_ID", "n1");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().unwrap()
+}
+
+fn text(output: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
+
+#[test]
+fn upstream_governance_file_passes_in_development_with_warnings() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = fixture("upstream/governance-stream.toml");
+    let out = node(
+        &[
+            "config",
+            "check",
+            "--environment",
+            "development",
+            "--config",
+            file.to_str().unwrap(),
+        ],
+        &[],
+        dir.path(),
+    );
+    let said = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{said}");
+    assert!(
+        said.contains("warning: governance.grpc.tls.ca_cert_file"),
+        "{said}"
+    );
+    assert!(
+        said.contains("warning: governance.endpoints[0].url"),
+        "{said}"
+    );
+}
+
+#[test]
+fn upstream_governance_file_is_rejected_in_production_for_the_missing_certificates() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = fixture("upstream/governance-stream.toml");
+    let out = node(
+        &[
+            "config",
+            "check",
+            "--environment",
+            "production",
+            "--config",
+            file.to_str().unwrap(),
+        ],
+        &[],
+        dir.path(),
+    );
+    let said = text(&out);
+    assert_eq!(out.status.code(), Some(78), "{said}");
+    assert!(
+        said.contains("error: governance.grpc.tls.client_key_file"),
+        "{said}"
+    );
+}
+
+#[test]
+fn upstream_chain_specs_load_and_a_chain_id_mismatch_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    for (spec, id) in [
+        ("upstream/chain.json", "727272"),
+        ("upstream/chain-dev.json", "121212"),
+    ] {
+        let spec = fixture(spec);
+        let set = format!("chain.spec_file={}", spec.display());
+        let out = node(
+            &[
+                "config",
+                "check",
+                "--set",
+                &set,
+                "--set",
+                &format!("chain.chain_id={id}"),
+            ],
+            &[],
+            dir.path(),
+        );
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+        let out = node(
+            &[
+                "config",
+                "check",
+                "--set",
+                &set,
+                "--set",
+                "chain.chain_id=1",
+            ],
+            &[],
+            dir.path(),
+        );
+        assert_eq!(out.status.code(), Some(78), "{}", text(&out));
+        assert!(text(&out).contains("chain.chain_id"), "{}", text(&out));
+    }
+}
+
+#[test]
+fn every_bad_input_exits_78_and_names_where() {
+    let dir = tempfile::tempdir().unwrap();
+    let write = |name: &str, body: &[u8]| {
+        let p = dir.path().join(name);
+        std::fs::write(&p, body).unwrap();
+        p.to_str().unwrap().to_owned()
+    };
+    let twice = write("twice.toml", b"[governance.grpc]\nconnect_timeout = \"5s\"\n[governance]\nenabled = true\n[governance]\nenabled = false\n");
+    let case = write("case.toml", b"[Chain]\n");
+    let camel = write("camel.toml", b"[chain]\nslotDuration = \"2s\"\n");
+    let parsecs = write(
+        "parsecs.toml",
+        b"[network]\nconnection_timeout = \"10 parsecs\"\n",
+    );
+    let empty = write("empty.toml", b"\n# nothing\n");
+    let latin1 = write("latin1.toml", b"[system]\nname = \"caf\xe9\"\n");
+    let missing = dir.path().join("missing.toml").to_str().unwrap().to_owned();
+    let directory = dir.path().to_str().unwrap().to_owned();
+
+    let cases: Vec<(Vec<&str>, Vec<(&str, &str)>, String)> = vec![
+        (vec!["--config", &twice], vec![], format!("{twice}:5:")),
+        (
+            vec!["--config", &case],
+            vec![],
+            format!("{case}:1:2: unknown key `Chain`, did you mean `chain`?"),
+        ),
+        (
+            vec!["--config", &camel],
+            vec![],
+            "did you mean `chain.slot_duration`?".into(),
+        ),
+        (
+            vec![],
+            vec![("ALYS_GOVERNANCE__ENDPONT", "x")],
+            "$ALYS_GOVERNANCE__ENDPONT (did you mean $ALYS_GOVERNANCE__ENDPOINTS?)".into(),
+        ),
+        (
+            vec![],
+            vec![("ALYS_BRIDGE__BITCOIN_RPC_URL", "")],
+            "$ALYS_BRIDGE__BITCOIN_RPC_URL is set but empty".into(),
+        ),
+        (
+            vec![],
+            vec![("ALYS_NETWORK__MAX_PEERS", "many")],
+            "$ALYS_NETWORK__MAX_PEERS: invalid value for `network.max_peers`".into(),
+        ),
+        (
+            vec!["--config", &parsecs],
+            vec![],
+            format!("{parsecs}:2:1: invalid value for `network.connection_timeout`"),
+        ),
+        (
+            vec!["--config", &empty],
+            vec![],
+            format!("{empty}: config file is empty"),
+        ),
+        (
+            vec!["--config", &missing],
+            vec![],
+            format!("{missing}: config file not found"),
+        ),
+        (
+            vec!["--config", &directory],
+            vec![],
+            format!("{directory}: is a directory"),
+        ),
+        (
+            vec!["--config", &latin1],
+            vec![],
+            format!("{latin1}:2:12: config file is not valid UTF-8"),
+        ),
+    ];
+    for (args, env, expected) in cases {
+        let mut all = vec!["config", "check"];
+        all.extend(args.iter().copied());
+        let out = node(&all, &env, dir.path());
+        let said = text(&out);
+        assert_eq!(out.status.code(), Some(78), "{all:?} {env:?}: {said}");
+        assert!(
+            said.contains(&expected),
+            "{all:?} {env:?}: expected {expected:?} in {said}"
+        );
+    }
+}
+
+#[test]
+fn show_redacts_secrets_and_origin_names_each_layer() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = fixture("upstream/governance-stream.toml");
+    let args = [
+        "config",
+        "show",
+        "--origin",
+        "--environment",
+        "production",
+        "--config",
+        file.to_str().unwrap(),
+        "--set",
+        "network.max_peers=3",
+    ];
+    let out = node(
+        &args,
+        &[
+            ("ALYS_LOGGING__LEVEL", "debug"),
+            ("BITCOIN_RPC_PASS", "pw-77"),
+        ],
+        dir.path(),
+    );
+    let said = text(&out);
+    assert!(out.status.success(), "{said}");
+    for secret in [JWT, REFRESH, "pw-77"] {
+        assert!(!said.contains(secret), "{secret} printed");
+    }
+    assert!(
+        said.contains("network.max_peers = 3  # cli --set network.max_peers"),
+        "{said}"
+    );
+    assert!(
+        said.contains("logging.level = \"debug\"  # env $ALYS_LOGGING__LEVEL"),
+        "{said}"
+    );
+    assert!(
+        said.contains("governance.grpc.connect_timeout = \"5s\"  # environment-section"),
+        "{said}"
+    );
+    assert!(
+        said.contains("network.listen_addr = \"0.0.0.0:30303\"  # default built-in"),
+        "{said}"
+    );
+    assert!(
+        said.contains("bridge.bitcoin_rpc_password = \"<redacted>\"  # env $BITCOIN_RPC_PASS"),
+        "{said}"
+    );
+}
+
+#[test]
+fn show_toml_loads_again_to_the_same_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = fixture("upstream/governance-stream.toml");
+    let example = alys_tests::workspace_root().join("examples/alys.toml");
+    let env = [("BITCOIN_RPC_PASS", "p"), ("ENGINE_JWT_SECRET", "0x01")];
+    let first = node(
+        &[
+            "config",
+            "show",
+            "--config",
+            example.to_str().unwrap(),
+            "--config",
+            file.to_str().unwrap(),
+        ],
+        &env,
+        dir.path(),
+    );
+    assert!(first.status.success(), "{}", text(&first));
+    let shown = dir.path().join("shown.toml");
+    std::fs::write(&shown, &first.stdout).unwrap();
+    let second = node(
+        &["config", "show", "--config", shown.to_str().unwrap()],
+        &env,
+        dir.path(),
+    );
+    assert!(second.status.success(), "{}", text(&second));
+    assert_eq!(
+        String::from_utf8_lossy(&second.stdout),
+        String::from_utf8_lossy(&first.stdout)
+    );
+    let json = node(
+        &[
+            "config",
+            "show",
+            "--format",
+            "json",
+            "--config",
+            shown.to_str().unwrap(),
+        ],
+        &env,
+        dir.path(),
+    );
+    let value: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(value["governance"]["endpoints"][0]["name"], "dev-local");
+}
