@@ -3,9 +3,9 @@
 //! A [`Secret`] redacts itself in `Debug`, `Display` and `Serialize`, so a config can be logged,
 //! shown or recorded without leaking. The clear value is reachable only through
 //! [`Secret::expose`], and [`collect_secrets`] finds every set secret of a config by serialising
-//! it once with exposure switched on for the current thread.
+//! it once while the current thread collects the values it meets.
 
-use std::cell::Cell;
+use std::cell::RefCell;
 use std::fmt;
 
 use secrecy::{ExposeSecret, SecretString};
@@ -15,8 +15,13 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 pub const REDACTED: &str = "<redacted>";
 
 thread_local! {
-    static EXPOSE: Cell<bool> = const { Cell::new(false) };
+    /// While `Some`, secrets serialise as a numbered marker and their values are collected here.
+    static COLLECTED: RefCell<Option<Vec<Secret>>> = const { RefCell::new(None) };
 }
+
+/// Prefix of the marker a secret serialises to while it is being collected; no TOML a person
+/// writes contains the control character.
+const MARK: &str = "\u{1}secret:";
 
 /// A string that must not be printed, logged or recorded in clear.
 #[derive(Clone)]
@@ -62,11 +67,13 @@ impl fmt::Display for Secret {
 
 impl Serialize for Secret {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        if EXPOSE.with(Cell::get) {
-            serializer.serialize_str(self.expose())
-        } else {
-            serializer.serialize_str(REDACTED)
-        }
+        let marker = COLLECTED.with(|c| {
+            c.borrow_mut().as_mut().map(|found| {
+                found.push(self.clone());
+                format!("{MARK}{}", found.len() - 1)
+            })
+        });
+        serializer.serialize_str(marker.as_deref().unwrap_or(REDACTED))
     }
 }
 
@@ -76,54 +83,50 @@ impl<'de> Deserialize<'de> for Secret {
     }
 }
 
-/// Every secret set in `value`, as (dotted key path, clear value), found by comparing a redacted
-/// and an exposed serialisation. Used to fingerprint secrets; the result must not be logged.
+/// Every secret set in `value`, as (dotted key path, secret), found by serialising it once while
+/// secrets leave numbered markers. Used to fingerprint secrets; the result must not be logged.
 pub fn collect_secrets<T: Serialize>(value: &T) -> Vec<(String, Secret)> {
-    let redacted = toml::Value::try_from(value);
-    let exposed = {
-        EXPOSE.with(|e| e.set(true));
-        let v = toml::Value::try_from(value);
-        EXPOSE.with(|e| e.set(false));
-        v
-    };
-    let (Ok(redacted), Ok(exposed)) = (redacted, exposed) else {
+    COLLECTED.with(|c| *c.borrow_mut() = Some(Vec::new()));
+    let tree = toml::Value::try_from(value);
+    let found = COLLECTED
+        .with(|c| c.borrow_mut().take())
+        .unwrap_or_default();
+    let Ok(tree) = tree else {
         return Vec::new();
     };
     let mut out = Vec::new();
-    walk_pair(&redacted, &exposed, &mut String::new(), &mut out);
+    walk(&tree, &mut String::new(), &found, &mut out);
     out
 }
 
-fn walk_pair(
-    red: &toml::Value,
-    exp: &toml::Value,
-    path: &mut String,
-    out: &mut Vec<(String, Secret)>,
-) {
-    match (red, exp) {
-        (toml::Value::Table(r), toml::Value::Table(e)) => {
-            for (key, rv) in r {
-                if let Some(ev) = e.get(key) {
-                    let len = path.len();
-                    if !path.is_empty() {
-                        path.push('.');
-                    }
-                    path.push_str(key);
-                    walk_pair(rv, ev, path, out);
-                    path.truncate(len);
-                }
-            }
-        }
-        (toml::Value::Array(r), toml::Value::Array(e)) => {
-            for (i, (rv, ev)) in r.iter().zip(e).enumerate() {
+fn walk(value: &toml::Value, path: &mut String, found: &[Secret], out: &mut Vec<(String, Secret)>) {
+    match value {
+        toml::Value::Table(table) => {
+            for (key, child) in table {
                 let len = path.len();
-                path.push_str(&format!("[{i}]"));
-                walk_pair(rv, ev, path, out);
+                if !path.is_empty() {
+                    path.push('.');
+                }
+                path.push_str(key);
+                walk(child, path, found, out);
                 path.truncate(len);
             }
         }
-        (toml::Value::String(r), toml::Value::String(e)) if r == REDACTED && e != REDACTED => {
-            out.push((path.clone(), Secret::new(e.clone())));
+        toml::Value::Array(items) => {
+            for (i, child) in items.iter().enumerate() {
+                let len = path.len();
+                path.push_str(&format!("[{i}]"));
+                walk(child, path, found, out);
+                path.truncate(len);
+            }
+        }
+        toml::Value::String(text) => {
+            let index = text
+                .strip_prefix(MARK)
+                .and_then(|i| i.parse::<usize>().ok());
+            if let Some(secret) = index.and_then(|i| found.get(i)) {
+                out.push((path.clone(), secret.clone()));
+            }
         }
         _ => {}
     }

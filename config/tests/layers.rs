@@ -130,7 +130,7 @@ fn later_files_win_and_the_origin_names_file_line_and_column() {
     assert_eq!(
         origin.source,
         Source::File {
-            path: second,
+            path: second.into(),
             line: 3,
             column: 3
         }
@@ -139,7 +139,7 @@ fn later_files_win_and_the_origin_names_file_line_and_column() {
     assert_eq!(
         origin.source,
         Source::File {
-            path: first,
+            path: first.into(),
             line: 3,
             column: 1
         }

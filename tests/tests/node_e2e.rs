@@ -147,6 +147,13 @@ fn run_sigterm_then_verify_and_inspect_show_the_whole_config_history() {
     let storage_stop = position("storage stopped").expect("storage stop recorded");
     assert!(chain_stop < storage_stop, "{table}");
 
+    // `show` prints one event in full.
+    let shown = alys_log(&data, &["show", "0"]);
+    let first: serde_json::Value = serde_json::from_slice(&shown.stdout).unwrap();
+    assert_eq!(first["kind"], "config_loaded");
+    assert_eq!(first["offset"], 0);
+    assert_eq!(first["prev_hash"], "0".repeat(64));
+
     // The active config at the verdict's offset is the effective config, with the override.
     let verdict = events
         .iter()

@@ -12,6 +12,14 @@ pub(crate) fn kind_name(envelope: &Envelope) -> String {
     )
 }
 
+/// The column titles of [`row`].
+pub(crate) fn header() -> String {
+    format!(
+        "{:>8}  {:<24}  {:<20}  {}",
+        "OFFSET", "TIME (UTC)", "KIND", "SUMMARY"
+    )
+}
+
 /// `offset  time  kind  summary`.
 pub(crate) fn row(envelope: &Envelope) -> String {
     let what = match envelope.event() {
@@ -19,7 +27,7 @@ pub(crate) fn row(envelope: &Envelope) -> String {
         Err(e) => format!("undecodable payload: {e}"),
     };
     format!(
-        "{:>8}  {}  {:<20}  {what}",
+        "{:>8}  {:<24}  {:<20}  {what}",
         envelope.offset.0,
         format_timestamp(envelope.timestamp_ms),
         kind_name(envelope)

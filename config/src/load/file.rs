@@ -6,6 +6,7 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use toml_edit::{Document, Item, Key, Table, Value};
 
@@ -88,9 +89,11 @@ pub(crate) fn read(
         });
     }
 
+    let lines = LineIndex::new(text.as_bytes());
     let mut reader = Reader {
         path,
         text,
+        lines: &lines,
         lookup,
         positions: Vec::new(),
         section: None,
@@ -149,22 +152,44 @@ fn read_bytes(path: &Path) -> Result<Vec<u8>, ConfigError> {
 
 /// 1-based line and column of byte `at` (columns count characters).
 pub(crate) fn line_col(bytes: &[u8], at: usize) -> (usize, usize) {
-    let before = &bytes[..at.min(bytes.len())];
-    let line = before.iter().filter(|b| **b == b'\n').count() + 1;
-    let line_start = before
-        .iter()
-        .rposition(|b| *b == b'\n')
-        .map_or(0, |i| i + 1);
-    let column = String::from_utf8_lossy(&before[line_start..])
-        .chars()
-        .count()
-        + 1;
-    (line, column)
+    LineIndex::new(bytes).line_col(bytes, at)
+}
+
+/// Byte offsets of line starts, so that each key's position costs a binary search instead of a
+/// scan from the top of the file.
+struct LineIndex {
+    starts: Vec<usize>,
+}
+
+impl LineIndex {
+    fn new(bytes: &[u8]) -> LineIndex {
+        let mut starts = vec![0];
+        starts.extend(
+            bytes
+                .iter()
+                .enumerate()
+                .filter(|(_, b)| **b == b'\n')
+                .map(|(i, _)| i + 1),
+        );
+        LineIndex { starts }
+    }
+
+    fn line_col(&self, bytes: &[u8], at: usize) -> (usize, usize) {
+        let at = at.min(bytes.len());
+        let line = self.starts.partition_point(|start| *start <= at);
+        let line_start = self.starts[line - 1];
+        let column = String::from_utf8_lossy(&bytes[line_start..at])
+            .chars()
+            .count()
+            + 1;
+        (line, column)
+    }
 }
 
 struct Reader<'a> {
     path: &'a Path,
     text: &'a str,
+    lines: &'a LineIndex,
     lookup: &'a dyn Fn(&str) -> Option<String>,
     positions: Vec<KeyPos>,
     section: Option<String>,
@@ -172,7 +197,7 @@ struct Reader<'a> {
 
 impl Reader<'_> {
     fn origin_at(&self, at: usize) -> Origin {
-        let (line, column) = line_col(self.text.as_bytes(), at);
+        let (line, column) = self.lines.line_col(self.text.as_bytes(), at);
         let layer = if self.section.is_some() {
             Layer::EnvironmentSection
         } else {
@@ -181,7 +206,7 @@ impl Reader<'_> {
         Origin {
             layer,
             source: Source::File {
-                path: self.path.to_owned(),
+                path: Arc::from(self.path),
                 line,
                 column,
             },
@@ -199,7 +224,7 @@ impl Reader<'_> {
     }
 
     fn push_pos(&mut self, path: &str, at: usize, is_table: bool) {
-        let (line, column) = line_col(self.text.as_bytes(), at);
+        let (line, column) = self.lines.line_col(self.text.as_bytes(), at);
         self.positions.push(KeyPos {
             path: path.to_owned(),
             line,

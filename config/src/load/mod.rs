@@ -15,7 +15,8 @@ mod suggest;
 mod tree;
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
 
 use serde::Deserialize;
 
@@ -26,7 +27,7 @@ use self::de::{DeError, NodeDe};
 use self::file::FileLayer;
 use self::tree::Node;
 use crate::error::ConfigError;
-use crate::schema::{AlysConfig, Environment};
+use crate::schema::{ActorProfile, AlysConfig, Environment};
 use crate::secret::{collect_secrets, REDACTED};
 
 /// What to load.
@@ -93,13 +94,13 @@ pub struct Loaded {
 /// Loads a configuration as `options` describe.
 pub fn load(options: &LoadOptions) -> Result<Loaded, ConfigError> {
     let lookup = |name: &str| options.vars.get(name).cloned();
-    let files = options
+    let mut files = options
         .files
         .iter()
         .map(|path| file::read(path, &lookup))
         .collect::<Result<Vec<_>, _>>()?;
     let top_level = top_level_keys();
-    let (assignments, mut unknown_vars) = env::scan(&options.vars, &top_level)?;
+    let (assignments, mut unknown_vars) = env::scan(&options.vars, top_level)?;
     let sets = parse_sets(&options.sets)?;
 
     let mut tree = Node::table();
@@ -107,12 +108,13 @@ pub fn load(options: &LoadOptions) -> Result<Loaded, ConfigError> {
     let mut sources = vec![defaults_source()];
 
     // Files, then the active environment's sections.
-    for layer in &files {
+    for layer in &mut files {
+        let base = std::mem::replace(&mut layer.base, Node::table());
         lay_file_part(
             &mut tree,
             &mut provenance,
             layer,
-            &layer.base,
+            base,
             &layer.base_positions,
             Layer::File,
         );
@@ -123,10 +125,10 @@ pub fn load(options: &LoadOptions) -> Result<Loaded, ConfigError> {
         });
     }
     let environment = active_environment(&tree, &provenance, &assignments, &sets, options)?;
-    for layer in &files {
+    for layer in &mut files {
         for name in environment.section_names() {
             if let (Some(section), Some(positions)) = (
-                layer.sections.get(*name),
+                layer.sections.remove(*name),
                 layer.section_positions.get(*name),
             ) {
                 lay_file_part(
@@ -187,7 +189,8 @@ pub fn load(options: &LoadOptions) -> Result<Loaded, ConfigError> {
     }
 
     let tree = with_profile(tree, &mut provenance);
-    let config = read_config(tree.clone(), &mut provenance, &mut unknown_vars)?;
+    let templates = tree.templates();
+    let config = read_config(tree, &mut provenance, &mut unknown_vars)?;
     let secret_keys: Vec<String> = collect_secrets(&config)
         .into_iter()
         .map(|(k, _)| k)
@@ -203,23 +206,30 @@ pub fn load(options: &LoadOptions) -> Result<Loaded, ConfigError> {
         provenance,
         sources,
         overrides,
-        templates: tree.templates(),
+        templates,
     })
 }
 
-fn top_level_keys() -> Vec<String> {
-    match toml::Value::try_from(AlysConfig::default()) {
+/// The schema's top-level keys, from serialising the defaults once.
+fn top_level_keys() -> &'static [String] {
+    static KEYS: OnceLock<Vec<String>> = OnceLock::new();
+    KEYS.get_or_init(|| match toml::Value::try_from(AlysConfig::default()) {
         Ok(toml::Value::Table(t)) => t.keys().cloned().collect(),
         _ => Vec::new(),
-    }
+    })
 }
 
+/// The defaults as a source: the hash of their TOML, computed once.
 fn defaults_source() -> SourceRecord {
-    let text = toml::to_string(&AlysConfig::default()).unwrap_or_default();
+    static HASH: OnceLock<String> = OnceLock::new();
+    let hash = HASH.get_or_init(|| {
+        let text = toml::to_string(&AlysConfig::default()).unwrap_or_default();
+        blake3::hash(text.as_bytes()).to_hex().to_string()
+    });
     SourceRecord {
         layer: Layer::Default,
         name: "built-in defaults".into(),
-        blake3: blake3::hash(text.as_bytes()).to_hex().to_string(),
+        blake3: hash.clone(),
     }
 }
 
@@ -254,14 +264,15 @@ fn lay_file_part(
     tree: &mut Node,
     provenance: &mut Provenance,
     layer: &FileLayer,
-    part: &Node,
+    part: Node,
     positions: &[file::KeyPos],
     kind: Layer,
 ) {
-    tree.merge(part.clone());
+    tree.merge(part);
+    let path: Arc<Path> = Arc::from(layer.path.as_path());
     for pos in positions {
         let source = Source::File {
-            path: layer.path.clone(),
+            path: path.clone(),
             line: pos.line,
             column: pos.column,
         };
@@ -350,8 +361,15 @@ fn active_environment(
 
 /// Lays the selected profile under everything but the defaults.
 fn with_profile(tree: Node, provenance: &mut Provenance) -> Node {
-    let probe = AlysConfig::deserialize(NodeDe(&tree));
-    let Some(profile) = probe.ok().and_then(|c| c.actors.profile) else {
+    let chosen = match &tree {
+        Node::Table(root) => match root.get("actors") {
+            Some(Node::Table(actors) | Node::Inline(actors)) => actors.get("profile"),
+            _ => None,
+        },
+        _ => None,
+    };
+    // A value that is not a profile is left for the schema to report with its origin.
+    let Some(profile) = chosen.and_then(|node| ActorProfile::deserialize(NodeDe(node)).ok()) else {
         return tree;
     };
     let Ok(overlay) = toml::Value::try_from(profile.overlay()) else {

@@ -2,7 +2,9 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
-use std::path::PathBuf;
+use std::ops::Bound;
+use std::path::Path;
+use std::sync::Arc;
 
 /// The layers of a configuration, lowest first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -59,8 +61,8 @@ pub enum Source {
     Profile(String),
     /// A position in a file; line and column count from 1.
     File {
-        /// The file as given.
-        path: PathBuf,
+        /// The file as given (shared by every key of the file).
+        path: Arc<Path>,
         /// 1-based line.
         line: usize,
         /// 1-based column.
@@ -104,10 +106,19 @@ impl Provenance {
     /// about that subtree when the new value is not a table.
     pub(crate) fn set(&mut self, key: &str, origin: Origin, replaces_subtree: bool) {
         if replaces_subtree {
-            let below = format!("{key}.");
-            let index = format!("{key}[");
-            self.by_key
-                .retain(|k, _| !k.starts_with(&below) && !k.starts_with(&index));
+            // Keys below `key` share its prefix, and all keys with that prefix sort right after
+            // it; scan only those.
+            let below: Vec<String> = self
+                .by_key
+                .range::<str, _>((Bound::Excluded(key), Bound::Unbounded))
+                .map(|(k, _)| k)
+                .take_while(|k| k.starts_with(key))
+                .filter(|k| matches!(k.as_bytes().get(key.len()), Some(b'.' | b'[')))
+                .cloned()
+                .collect();
+            for k in below {
+                self.by_key.remove(&k);
+            }
         }
         self.by_key
             .insert(key.to_owned(), (origin, replaces_subtree));

@@ -13,7 +13,7 @@ use crate::Secret;
 pub struct SystemConfig {
     /// Node name shown in logs and metrics. Default: `alys-v2`.
     pub name: String,
-    /// Stable node id (a UUID by convention). `None`: the node derives one from its data dir.
+    /// Stable node id (a UUID by convention). `None`: unset; nothing in this layer needs one yet.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub node_id: Option<String>,
     /// Root of everything the node writes (event log, database, backups). Default: `./data`.

@@ -121,6 +121,25 @@ impl Projection for ActiveConfig {
         }
     }
 
+    fn apply_owned(&mut self, offset: Offset, timestamp_ms: u64, event: Event) {
+        match event {
+            Event::ConfigLoaded(loaded) => {
+                self.candidates.insert(offset.0, loaded);
+            }
+            other => self.apply(offset, timestamp_ms, &other),
+        }
+    }
+
+    fn wants(&self, kind: EventKind) -> bool {
+        matches!(
+            kind,
+            EventKind::ConfigLoaded
+                | EventKind::ValidationReported
+                | EventKind::ReloadApplied
+                | EventKind::Rollback
+        )
+    }
+
     fn state(&self) -> &Self::State {
         &self.active
     }

@@ -11,7 +11,7 @@ pub use actor_history::{ActorHistory, ActorRecord, LifecycleRecord, SnapshotReco
 
 use crate::envelope::{Envelope, Offset};
 use crate::error::LogError;
-use crate::event::Event;
+use crate::event::{Event, EventKind};
 use crate::store::EventLog;
 
 /// A fold over events in offset order.
@@ -22,6 +22,19 @@ pub trait Projection {
     /// Folds in the event stored at `offset` with its envelope's timestamp. Called once per
     /// event, in increasing offset order.
     fn apply(&mut self, offset: Offset, timestamp_ms: u64, event: &Event);
+
+    /// Like [`Projection::apply`] for an event the caller no longer needs, so a projection that
+    /// keeps events can take them without a copy.
+    fn apply_owned(&mut self, offset: Offset, timestamp_ms: u64, event: Event) {
+        self.apply(offset, timestamp_ms, &event);
+    }
+
+    /// Whether events of `kind` can change the state. Replay does not decode the payloads of
+    /// kinds a projection ignores; the answer must not depend on the state.
+    fn wants(&self, kind: EventKind) -> bool {
+        let _ = kind;
+        true
+    }
 
     /// The state after the events applied so far.
     fn state(&self) -> &Self::State;
@@ -67,11 +80,17 @@ where
             break;
         }
 
+        // A kind this build does not know is decoded (and refused) below, never skipped.
+        if envelope.kind().is_some_and(|kind| !projection.wants(kind)) {
+            applied += 1;
+            previous = Some(offset);
+            continue;
+        }
         let event = envelope.event().map_err(|e| LogError::Corrupt {
             offset: offset.0,
             reason: e.into(),
         })?;
-        projection.apply(offset, envelope.timestamp_ms, &event);
+        projection.apply_owned(offset, envelope.timestamp_ms, event);
         applied += 1;
         previous = Some(offset);
     }
