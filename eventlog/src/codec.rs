@@ -58,6 +58,9 @@ struct BodyRef<'a> {
     offset: u64,
     timestamp_ms: u64,
     kind: u16,
+    // Bytes, not a sequence of u8: bincode writes both as length + raw bytes, but reads a
+    // sequence one element at a time.
+    #[serde(with = "serde_bytes")]
     payload: &'a [u8],
     prev_hash: &'a [u8; 32],
     hash: &'a [u8; 32],
@@ -70,6 +73,7 @@ struct Body {
     offset: u64,
     timestamp_ms: u64,
     kind: u16,
+    #[serde(with = "serde_bytes")]
     payload: Vec<u8>,
     prev_hash: [u8; 32],
     hash: [u8; 32],
@@ -146,6 +150,23 @@ fn decode<T: serde::de::DeserializeOwned>(
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn payload_as_bytes_keeps_the_stored_format_of_a_u8_sequence() {
+        #[derive(serde::Serialize)]
+        struct AsSeq<'a> {
+            payload: &'a [u8],
+        }
+        #[derive(serde::Serialize)]
+        struct AsBytes<'a> {
+            #[serde(with = "serde_bytes")]
+            payload: &'a [u8],
+        }
+        let payload: Vec<u8> = (0..=255).collect();
+        let seq = super::encode(&AsSeq { payload: &payload });
+        let bytes = super::encode(&AsBytes { payload: &payload });
+        assert_eq!(seq, bytes);
+    }
+
     use super::*;
     use crate::envelope::GENESIS_PREV;
     use crate::event::*;

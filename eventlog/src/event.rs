@@ -319,6 +319,7 @@ pub struct ActorSnapshot {
     /// Preservation strategy name.
     pub strategy: String,
     /// The actor's own encoding of its state.
+    #[serde(with = "serde_bytes")]
     pub state: Vec<u8>,
 }
 
