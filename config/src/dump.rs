@@ -48,7 +48,7 @@ pub fn to_json(loaded: &Loaded) -> String {
 /// Every leaf of the effective configuration with the layer that set it, in key order.
 pub fn origins(loaded: &Loaded) -> Vec<KeyValue> {
     let mut out = Vec::new();
-    collect_leaves(&to_value(loaded), &mut String::new(), &mut |key, value| {
+    crate::keypath::for_each_leaf(&to_value(loaded), false, &mut |key, value| {
         out.push(KeyValue {
             key: key.to_owned(),
             value: inline(value),
@@ -79,35 +79,6 @@ pub fn inline(value: &toml::Value) -> String {
             .unwrap_or(text.trim())
             .to_owned(),
         Err(_) => value.to_string(),
-    }
-}
-
-fn collect_leaves(
-    value: &toml::Value,
-    path: &mut String,
-    visit: &mut dyn FnMut(&str, &toml::Value),
-) {
-    match value {
-        toml::Value::Table(table) => {
-            for (key, child) in table {
-                let len = path.len();
-                if !path.is_empty() {
-                    path.push('.');
-                }
-                path.push_str(key);
-                collect_leaves(child, path, visit);
-                path.truncate(len);
-            }
-        }
-        toml::Value::Array(items) if items.iter().any(toml::Value::is_table) => {
-            for (i, child) in items.iter().enumerate() {
-                let len = path.len();
-                path.push_str(&format!("[{i}]"));
-                collect_leaves(child, path, visit);
-                path.truncate(len);
-            }
-        }
-        leaf => visit(path, leaf),
     }
 }
 

@@ -13,6 +13,7 @@
 pub mod chain_spec;
 pub mod dump;
 pub mod error;
+mod keypath;
 pub mod load;
 pub mod schema;
 pub mod secret;

@@ -95,41 +95,13 @@ pub fn collect_secrets<T: Serialize>(value: &T) -> Vec<(String, Secret)> {
         return Vec::new();
     };
     let mut out = Vec::new();
-    walk(&tree, &mut String::new(), &found, &mut out);
+    crate::keypath::for_each_leaf(&tree, true, &mut |path, leaf| {
+        let index = leaf.as_str().and_then(|t| t.strip_prefix(MARK)).and_then(|i| i.parse().ok());
+        if let Some(secret) = index.and_then(|i: usize| found.get(i)) {
+            out.push((path.to_owned(), secret.clone()));
+        }
+    });
     out
-}
-
-fn walk(value: &toml::Value, path: &mut String, found: &[Secret], out: &mut Vec<(String, Secret)>) {
-    match value {
-        toml::Value::Table(table) => {
-            for (key, child) in table {
-                let len = path.len();
-                if !path.is_empty() {
-                    path.push('.');
-                }
-                path.push_str(key);
-                walk(child, path, found, out);
-                path.truncate(len);
-            }
-        }
-        toml::Value::Array(items) => {
-            for (i, child) in items.iter().enumerate() {
-                let len = path.len();
-                path.push_str(&format!("[{i}]"));
-                walk(child, path, found, out);
-                path.truncate(len);
-            }
-        }
-        toml::Value::String(text) => {
-            let index = text
-                .strip_prefix(MARK)
-                .and_then(|i| i.parse::<usize>().ok());
-            if let Some(secret) = index.and_then(|i| found.get(i)) {
-                out.push((path.clone(), secret.clone()));
-            }
-        }
-        _ => {}
-    }
 }
 
 #[cfg(test)]

@@ -143,7 +143,8 @@ fn every_bad_input_exits_78_and_names_where() {
     let missing = dir.path().join("missing.toml").to_str().unwrap().to_owned();
     let directory = dir.path().to_str().unwrap().to_owned();
 
-    let cases: Vec<(Vec<&str>, Vec<(&str, &str)>, String)> = vec![
+    type Case<'a> = (Vec<&'a str>, Vec<(&'a str, &'a str)>, String);
+    let cases: Vec<Case> = vec![
         (vec!["--config", &twice], vec![], format!("{twice}:5:")),
         (
             vec!["--config", &case],

@@ -25,6 +25,9 @@ pub(crate) fn run(cli: &Cli) -> Result<ExitCode, ToolError> {
             to,
             json,
         } => {
+            if !*json {
+                let _ = writeln!(out, "{}", summary::header());
+            }
             for envelope in envelopes(entries(&cli.data_dir, *from, *to)?) {
                 let envelope = envelope?;
                 let name = summary::kind_name(&envelope);

@@ -73,7 +73,7 @@ fn describe(event: &Event) -> String {
                 .join(", "),
             e.restarted_actors.join(", ")
         ),
-        Event::ReloadRejected(e) => format!("{}", e.reason),
+        Event::ReloadRejected(e) => e.reason.clone(),
         Event::Rollback(e) => format!("to offset {} ({})", e.target_offset, e.reason),
         Event::ActorLifecycle(e) => format!(
             "{} {} (revision {})",

@@ -30,6 +30,9 @@ pub(crate) struct EnvAssignment {
     pub(crate) value: String,
 }
 
+/// Variables that match no key, each with the variable it was probably meant to be.
+pub(crate) type UnknownVars = Vec<(String, Option<String>)>;
+
 /// The variable that would set `key`.
 pub fn var_for_key(key: &str) -> String {
     format!("{PREFIX}{}", key.replace('.', "__").to_ascii_uppercase())
@@ -41,7 +44,7 @@ pub fn var_for_key(key: &str) -> String {
 pub(crate) fn scan(
     vars: &BTreeMap<String, String>,
     top_level: &[String],
-) -> Result<(Vec<EnvAssignment>, Vec<(String, Option<String>)>), ConfigError> {
+) -> Result<(Vec<EnvAssignment>, UnknownVars), ConfigError> {
     let mut out = Vec::new();
     let mut unknown = Vec::new();
     for (var, value) in vars {

@@ -80,28 +80,27 @@ impl Node {
         }
     }
 
+    /// The node at a dotted key path with `[i]` array steps.
+    fn at_mut(&mut self, steps: &[Step]) -> Option<&mut Node> {
+        let mut cursor = self;
+        for step in steps {
+            cursor = match (cursor, step) {
+                (Node::Table(map) | Node::Inline(map), Step::Key(k)) => map.get_mut(k.as_str())?,
+                (Node::Array(items), Step::Index(i)) => items.get_mut(*i)?,
+                _ => return None,
+            };
+        }
+        Some(cursor)
+    }
+
     /// Removes the value at a dotted key path (with `[i]` array steps); true if it was there.
     pub(crate) fn remove(&mut self, path: &str) -> bool {
         let steps = split_path(path);
-        let Some((last, parents)) = steps.split_last() else {
+        let Some((Step::Key(last), parents)) = steps.split_last() else {
             return false;
         };
-        let mut cursor = self;
-        for step in parents {
-            let next = match (cursor, step) {
-                (Node::Table(map) | Node::Inline(map), Step::Key(k)) => map.get_mut(k.as_str()),
-                (Node::Array(items), Step::Index(i)) => items.get_mut(*i),
-                _ => None,
-            };
-            match next {
-                Some(n) => cursor = n,
-                None => return false,
-            }
-        }
-        match (cursor, last) {
-            (Node::Table(map) | Node::Inline(map), Step::Key(k)) => {
-                map.remove(k.as_str()).is_some()
-            }
+        match self.at_mut(parents) {
+            Some(Node::Table(map) | Node::Inline(map)) => map.remove(last.as_str()).is_some(),
             _ => false,
         }
     }
@@ -109,19 +108,7 @@ impl Node {
     /// Types every [`Node::Text`] below `path` that reads as a boolean or a number. True when
     /// something changed. Used only after the schema refused text inside a tagged enum.
     pub(crate) fn coerce_text_below(&mut self, path: &str) -> bool {
-        let mut cursor = self;
-        for step in split_path(path) {
-            let next = match (cursor, &step) {
-                (Node::Table(map) | Node::Inline(map), Step::Key(k)) => map.get_mut(k.as_str()),
-                (Node::Array(items), Step::Index(i)) => items.get_mut(*i),
-                _ => None,
-            };
-            match next {
-                Some(n) => cursor = n,
-                None => return false,
-            }
-        }
-        cursor.coerce_text()
+        self.at_mut(&split_path(path)).is_some_and(Node::coerce_text)
     }
 
     fn coerce_text(&mut self) -> bool {
