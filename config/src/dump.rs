@@ -25,6 +25,9 @@ pub struct KeyValue {
 pub fn to_value(loaded: &Loaded) -> toml::Value {
     let mut value = toml::Value::try_from(&loaded.config)
         .unwrap_or_else(|_| toml::Value::Table(toml::Table::new()));
+    // A literal `${` (written `$${` in a file, or given by a variable) must print escaped, or the
+    // output would expand it when loaded again.
+    escape_placeholders(&mut value);
     for (key, template) in &loaded.templates {
         if let Some(slot) = lookup_mut(&mut value, key) {
             if slot.as_str() == Some(REDACTED) {
@@ -33,6 +36,15 @@ pub fn to_value(loaded: &Loaded) -> toml::Value {
         }
     }
     value
+}
+
+fn escape_placeholders(value: &mut toml::Value) {
+    match value {
+        toml::Value::String(s) if s.contains("${") => *s = s.replace("${", "$${"),
+        toml::Value::Table(t) => t.iter_mut().for_each(|(_, v)| escape_placeholders(v)),
+        toml::Value::Array(a) => a.iter_mut().for_each(escape_placeholders),
+        _ => {}
+    }
 }
 
 /// The effective configuration as TOML text.

@@ -23,6 +23,24 @@ pub enum ConfigError {
         path: PathBuf,
     },
 
+    /// A path that is neither a regular file nor a directory (a FIFO, a device).
+    #[error("{path}: not a regular file", path = path.display())]
+    NotAFile {
+        /// The path as given.
+        path: PathBuf,
+    },
+
+    /// A config file larger than the loader reads.
+    #[error("{path}: {bytes} bytes is larger than the {limit}-byte limit for a config file", path = path.display())]
+    TooLarge {
+        /// The path as given.
+        path: PathBuf,
+        /// Its size.
+        bytes: u64,
+        /// The limit.
+        limit: u64,
+    },
+
     /// A config file that could not be read.
     #[error("{path}: cannot read config file: {source}", path = path.display())]
     Unreadable {
@@ -84,6 +102,14 @@ pub enum ConfigError {
         vars: Vec<(String, Option<String>)>,
     },
 
+    /// A configuration variable, or one a placeholder names, whose name or value is not UTF-8.
+    /// The value is never printed.
+    #[error("${var} is not valid UTF-8")]
+    VariableNotUtf8 {
+        /// The variable's name, lossily decoded.
+        var: String,
+    },
+
     /// An `ALYS_*` variable that is set but empty.
     #[error("${var} is set but empty; to fall back to the lower layers, unset it")]
     EmptyVariable {
@@ -122,6 +148,24 @@ pub enum ConfigError {
         origin: Origin,
         /// What is wrong.
         message: String,
+    },
+
+    /// A file that names one environment's section twice.
+    #[error("{path}: defines both {names}; keep one", path = path.display())]
+    DuplicateSection {
+        /// The file.
+        path: PathBuf,
+        /// The section headers, e.g. `[prod] and [production]`.
+        names: String,
+    },
+
+    /// An environment section that is not active now but would not load when it is.
+    #[error("{source} (in section [{section}], which applies in that environment)")]
+    InactiveSection {
+        /// The section name as written.
+        section: String,
+        /// What is wrong in it.
+        source: Box<ConfigError>,
     },
 
     /// A `--set` argument that is not `key.path=value`.

@@ -103,3 +103,18 @@ fn development_section_of_the_upstream_file_replaces_endpoints_and_auth() {
     // Top-level keys the section leaves alone keep the file's values.
     assert_eq!(g.federation.member_id.as_deref(), Some("node-7"));
 }
+
+#[test]
+fn a_literal_placeholder_prints_escaped_and_loads_back_literal() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("lit.toml");
+    std::fs::write(&path, "[bridge]\nbitcoin_wallet = \"w-$${NOT_A_VAR}\"\n").unwrap();
+    let first = load(&LoadOptions { files: vec![path], ..Default::default() }).unwrap();
+    assert_eq!(first.config.bridge.bitcoin_wallet.as_deref(), Some("w-${NOT_A_VAR}"));
+    let shown = dump::to_toml(&first);
+    assert!(shown.contains("bitcoin_wallet = \"w-$${NOT_A_VAR}\""), "{shown}");
+    let again_path = dir.path().join("again.toml");
+    std::fs::write(&again_path, &shown).unwrap();
+    let again = load(&LoadOptions { files: vec![again_path], ..Default::default() }).unwrap();
+    assert_eq!(again.config, first.config);
+}

@@ -26,7 +26,9 @@ pub mod cli;
 pub mod commands;
 pub mod data_dir;
 pub mod error;
+pub mod mailbox;
 pub mod record;
+pub mod supervision;
 pub mod telemetry;
 
 pub use error::NodeError;

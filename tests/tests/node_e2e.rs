@@ -137,6 +137,7 @@ fn run_sigterm_then_verify_and_inspect_show_the_whole_config_history() {
     let described = serde_json::to_string(&overrides).unwrap();
     assert!(described.contains("ALYS_NETWORK__MAX_PEERS"), "{described}");
     assert!(described.contains("logging.level"), "{described}");
+    assert!(described.contains("--data-dir") && described.contains("system.data_dir"), "{described}");
 
     // Actor lifecycle: storage and chain started, then stopped in reverse order.
     let actors = alys_log(&data, &["inspect", "--kind", "actor"]);
@@ -168,6 +169,13 @@ fn run_sigterm_then_verify_and_inspect_show_the_whole_config_history() {
         "development section applied: {text}"
     );
     assert!(!text.contains(JWT));
+
+    // Offsets past the head and kinds that do not exist are errors, not empty answers.
+    let past = alys_log(&data, &["config-at", "99999"]);
+    assert_eq!(past.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&past.stderr).contains("past the newest event"));
+    let unknown = alys_log(&data, &["inspect", "--kind", "nope"]);
+    assert_eq!(unknown.status.code(), Some(2));
 }
 
 #[test]

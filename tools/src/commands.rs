@@ -8,6 +8,7 @@ use std::rc::Rc;
 use alys_eventlog::codec::decode_envelope;
 use alys_eventlog::export::envelope_to_json;
 use alys_eventlog::projection::{ActiveConfig, Projection};
+use alys_eventlog::event::EventKind;
 use alys_eventlog::{verify, Envelope, LogError};
 
 use crate::cli::{Cli, Command};
@@ -25,6 +26,11 @@ pub(crate) fn run(cli: &Cli) -> Result<ExitCode, ToolError> {
             to,
             json,
         } => {
+            if let Some(k) = kind {
+                if !EventKind::ALL.iter().any(|known| known.name().starts_with(k.as_str())) {
+                    return Err(ToolError::UnknownKind(k.clone()));
+                }
+            }
             if !*json {
                 let _ = writeln!(out, "{}", summary::header());
             }
@@ -55,13 +61,18 @@ pub(crate) fn run(cli: &Cli) -> Result<ExitCode, ToolError> {
         }
         Command::ConfigAt { offset } => {
             let mut projection = ActiveConfig::default();
+            let mut head = None;
             for envelope in envelopes(entries(&cli.data_dir, 0, Some(*offset))?) {
                 let envelope = envelope?;
+                head = Some(envelope.offset.0);
                 let event = envelope.event().map_err(|e| ToolError::Undecodable {
                     offset: envelope.offset.0,
                     reason: e.to_string(),
                 })?;
                 projection.apply(envelope.offset, envelope.timestamp_ms, &event);
+            }
+            if head.is_none_or(|h| h < *offset) {
+                return Err(ToolError::PastHead { offset: *offset, head });
             }
             let active = projection
                 .state()

@@ -28,6 +28,17 @@ pub(crate) enum ToolError {
     /// An offset that holds no event.
     #[error("no event at offset {0}")]
     NoEvent(u64),
+    /// An offset past the newest event.
+    #[error("offset {offset} is past the newest event ({})", head.map_or_else(|| "the log is empty".to_owned(), |h| format!("offset {h}")))]
+    PastHead {
+        /// The offset asked for.
+        offset: u64,
+        /// The newest offset, if any.
+        head: Option<u64>,
+    },
+    /// A `--kind` that no event kind starts with.
+    #[error("no event kind starts with `{0}`; kinds: config_loaded, override_applied, validation_reported, reload_requested, reload_applied, reload_rejected, rollback, actor_lifecycle, actor_snapshot, confirmation")]
+    UnknownKind(String),
     /// An offset at which no configuration was active yet.
     #[error("no configuration was active at offset {0}")]
     NoConfig(u64),

@@ -30,6 +30,11 @@ pub(crate) struct EnvAssignment {
     pub(crate) value: String,
 }
 
+/// True for a variable the loader reads as configuration: an `ALYS_` variable or a V1 alias.
+pub(crate) fn is_config_var(name: &str) -> bool {
+    name.starts_with(PREFIX) || V1_ALIASES.iter().any(|(alias, _)| *alias == name)
+}
+
 /// Variables that match no key, each with the variable it was probably meant to be.
 pub(crate) type UnknownVars = Vec<(String, Option<String>)>;
 

@@ -16,6 +16,9 @@ use super::tree::Node;
 use crate::error::ConfigError;
 use crate::schema::Environment;
 
+/// The largest config file read, in bytes (4 MiB).
+const MAX_FILE_BYTES: u64 = 4 * 1024 * 1024;
+
 /// A config file, parsed.
 #[derive(Debug)]
 pub(crate) struct FileLayer {
@@ -74,14 +77,16 @@ pub(crate) fn read(
         }
     })?;
     let doc: Document<&str> = Document::parse(text).map_err(|e| {
-        let at = e.span().map_or(0, |s| s.start);
-        let (line, column) = line_col(text.as_bytes(), at);
-        ConfigError::Syntax {
-            path: path.to_owned(),
-            line,
-            column,
-            message: e.message().trim().to_owned(),
+        let span = e.span().unwrap_or(0..0);
+        let (line, column) = line_col(text.as_bytes(), span.start);
+        let mut message = e.message().trim().to_owned();
+        // The parser says only "duplicate key"; name it from the span it points at.
+        if message == "duplicate key" {
+            if let Some(key) = text.get(span).filter(|k| !k.is_empty() && !k.contains('\n')) {
+                message = format!("duplicate key `{key}` (a table or key defined twice)");
+            }
         }
+        ConfigError::Syntax { path: path.to_owned(), line, column, message }
     })?;
     if doc.as_table().is_empty() {
         return Err(ConfigError::EmptyFile {
@@ -143,6 +148,13 @@ fn read_bytes(path: &Path) -> Result<Vec<u8>, ConfigError> {
         return Err(ConfigError::IsDirectory {
             path: path.to_owned(),
         });
+    }
+    // A FIFO or device would block or never end; a config larger than this is a mistake.
+    if !meta.is_file() {
+        return Err(ConfigError::NotAFile { path: path.to_owned() });
+    }
+    if meta.len() > MAX_FILE_BYTES {
+        return Err(ConfigError::TooLarge { path: path.to_owned(), bytes: meta.len(), limit: MAX_FILE_BYTES });
     }
     std::fs::read(path).map_err(|source| ConfigError::Unreadable {
         path: path.to_owned(),

@@ -41,15 +41,28 @@ pub struct LoadOptions {
     pub sets: Vec<String>,
     /// The environment variables to read (`ALYS_*`, V1 aliases, `${...}` placeholders).
     pub vars: BTreeMap<String, String>,
+    /// Dedicated command-line options that set a key, as (option, key path, value), e.g.
+    /// `("--data-dir", "system.data_dir", "/var/lib/alys")`; laid after `--set`.
+    pub option_sets: Vec<(String, String, String)>,
+    /// Names (lossily decoded) of variables whose name or value is not UTF-8; an error only when
+    /// the configuration reads one of them.
+    pub unreadable_vars: Vec<String>,
 }
 
 impl LoadOptions {
     /// Options reading this process's environment.
     pub fn with_process_env() -> Self {
-        LoadOptions {
-            vars: std::env::vars().collect(),
-            ..LoadOptions::default()
+        let mut options = LoadOptions::default();
+        for (name, value) in std::env::vars_os() {
+            match (name.into_string(), value.into_string()) {
+                (Ok(name), Ok(value)) => {
+                    options.vars.insert(name, value);
+                }
+                (Ok(name), Err(_)) => options.unreadable_vars.push(name),
+                (Err(name), _) => options.unreadable_vars.push(name.to_string_lossy().into_owned()),
+            }
         }
+        options
     }
 }
 
@@ -93,6 +106,9 @@ pub struct Loaded {
 
 /// Loads a configuration as `options` describe.
 pub fn load(options: &LoadOptions) -> Result<Loaded, ConfigError> {
+    if let Some(var) = options.unreadable_vars.iter().find(|v| env::is_config_var(v)) {
+        return Err(ConfigError::VariableNotUtf8 { var: var.clone() });
+    }
     let lookup = |name: &str| options.vars.get(name).cloned();
     let mut files = options
         .files
@@ -170,9 +186,12 @@ pub fn load(options: &LoadOptions) -> Result<Loaded, ConfigError> {
         });
     }
     if let Some(flag) = &options.environment {
+        // The flag accepts any case and the short names; lay the canonical name so the schema
+        // reads what the sections were chosen by.
+        let flag = &flag.parse::<Environment>().map(|e| e.as_str().to_owned()).unwrap_or_else(|_| flag.clone());
         let origin = Origin {
             layer: Layer::Cli,
-            source: Source::Flag("environment".into()),
+            source: Source::Option("--environment".into()),
         };
         lay_text(
             &mut tree,
@@ -188,6 +207,13 @@ pub fn load(options: &LoadOptions) -> Result<Loaded, ConfigError> {
         });
     }
 
+    for (option, key, value) in &options.option_sets {
+        let origin = Origin { layer: Layer::Cli, source: Source::Option(option.clone()) };
+        lay_text(&mut tree, &mut provenance, key, value, origin.clone())?;
+        overrides.push(Override { key: key.clone(), origin, value: value.clone() });
+    }
+
+    check_inactive_sections(&tree, &provenance, &files)?;
     let tree = with_profile(tree, &mut provenance);
     let templates = tree.templates();
     let config = read_config(tree, &mut provenance, &mut unknown_vars)?;
@@ -269,21 +295,14 @@ fn lay_file_part(
     kind: Layer,
 ) {
     tree.merge(part);
+    lay_positions(provenance, layer, positions, kind);
+}
+
+fn lay_positions(provenance: &mut Provenance, layer: &FileLayer, positions: &[file::KeyPos], kind: Layer) {
     let path: Arc<Path> = Arc::from(layer.path.as_path());
     for pos in positions {
-        let source = Source::File {
-            path: path.clone(),
-            line: pos.line,
-            column: pos.column,
-        };
-        provenance.set(
-            &pos.path,
-            Origin {
-                layer: kind,
-                source,
-            },
-            !pos.is_table,
-        );
+        let source = Source::File { path: path.clone(), line: pos.line, column: pos.column };
+        provenance.set(&pos.path, Origin { layer: kind, source }, !pos.is_table);
     }
 }
 
@@ -295,7 +314,7 @@ fn lay_text(
     origin: Origin,
 ) -> Result<(), ConfigError> {
     let path: Vec<String> = key.split('.').map(str::to_owned).collect();
-    tree.set(&path, Node::Text(value.to_owned()))
+    tree.set(&path, text_node(value))
         .map_err(|parent| ConfigError::NotATable {
             key: key.to_owned(),
             parent,
@@ -303,6 +322,44 @@ fn lay_text(
         })?;
     provenance.set(key, origin, true);
     Ok(())
+}
+
+/// A value given as text: an inline table (`{ type = "none" }`) is read as TOML, anything else
+/// stays text for the schema to type.
+fn text_node(value: &str) -> Node {
+    if value.trim_start().starts_with('{') {
+        if let Ok(toml::Value::Table(mut t)) = toml::from_str::<toml::Value>(&format!("v = {value}")) {
+            if let Some(toml::Value::Table(inline)) = t.remove("v") {
+                return inline_from_toml(&inline);
+            }
+        }
+    }
+    Node::Text(value.to_owned())
+}
+
+fn inline_from_toml(table: &toml::Table) -> Node {
+    Node::Inline(
+        table
+            .iter()
+            .map(|(k, v)| {
+                let node = match v {
+                    toml::Value::Table(t) => inline_from_toml(t),
+                    other => node_from_toml(other),
+                };
+                (k.clone(), node)
+            })
+            .collect(),
+    )
+}
+
+/// Whether a key path probably holds a secret, judged by its names; error messages for such keys
+/// leave out the value.
+fn looks_secret(key: &str) -> bool {
+    key.split(['.', '[']).any(|segment| {
+        let s = segment.to_ascii_lowercase();
+        ["password", "secret", "token", "credential", "auth", "api_key"].iter().any(|w| s.contains(w))
+            || s == "key"
+    })
 }
 
 fn parse_sets(sets: &[String]) -> Result<Vec<(String, String)>, ConfigError> {
@@ -328,7 +385,7 @@ fn active_environment(
     let flag = options
         .environment
         .clone()
-        .map(|v| (v, Source::Flag("environment".into()), Layer::Cli));
+        .map(|v| (v, Source::Option("--environment".into()), Layer::Cli));
     let set = sets
         .iter()
         .rev()
@@ -357,6 +414,43 @@ fn active_environment(
             })
         }
     }
+}
+
+/// Reads each environment section that did not apply over the effective tree, so a typo in
+/// `[production]` is caught on a developer's machine, and refuses a file that names one
+/// environment twice (`[prod]` and `[production]`).
+fn check_inactive_sections(
+    tree: &Node,
+    provenance: &Provenance,
+    files: &[FileLayer],
+) -> Result<(), ConfigError> {
+    for layer in files {
+        for environment in Environment::ALL {
+            let names: Vec<&str> = environment
+                .section_names()
+                .iter()
+                .copied()
+                .filter(|n| layer.section_positions.contains_key(*n))
+                .collect();
+            if names.len() > 1 {
+                return Err(ConfigError::DuplicateSection {
+                    path: layer.path.clone(),
+                    names: names.iter().map(|n| format!("[{n}]")).collect::<Vec<_>>().join(" and "),
+                });
+            }
+        }
+        for (name, section) in &layer.sections {
+            let mut probe = tree.clone();
+            probe.merge(section.clone());
+            let mut probe_provenance = provenance.clone();
+            let positions = layer.section_positions.get(name).map(Vec::as_slice).unwrap_or(&[]);
+            lay_positions(&mut probe_provenance, layer, positions, Layer::EnvironmentSection);
+            read_config(probe, &mut probe_provenance, &mut Vec::new()).map_err(|error| {
+                ConfigError::InactiveSection { section: name.clone(), source: Box::new(error) }
+            })?;
+        }
+    }
+    Ok(())
 }
 
 /// Lays the selected profile under everything but the defaults.
@@ -440,7 +534,7 @@ fn read_config(
             DeError::UnknownField { field, expected } => {
                 let parent = parent_of(&path, &field);
                 let key = join(&parent, &field);
-                let origin = provenance.origin(&key);
+                let origin = provenance.origin_for_error(&key);
                 let suggestion =
                     suggest::closest(&field, expected.iter().copied()).map(|s| join(&parent, s));
                 if let Source::Var(var) = &origin.source {
@@ -468,10 +562,17 @@ fn read_config(
                         vars: std::mem::take(unknown_vars),
                     });
                 }
+                let message = if looks_secret(&path) {
+                    "the value is not shown because the key may hold a secret; check its type \
+                     and form against examples/alys.toml"
+                        .to_owned()
+                } else {
+                    other.to_string()
+                };
                 return Err(ConfigError::InvalidValue {
-                    origin: provenance.origin(&path),
+                    origin: provenance.origin_for_error(&path),
                     key: path,
-                    message: other.to_string(),
+                    message,
                 });
             }
         }

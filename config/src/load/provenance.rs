@@ -72,6 +72,8 @@ pub enum Source {
     Var(String),
     /// A `--set` flag, holding its key path.
     Flag(String),
+    /// A dedicated command-line option (`--environment`, `--data-dir`), holding its name.
+    Option(String),
 }
 
 impl fmt::Display for Source {
@@ -82,6 +84,7 @@ impl fmt::Display for Source {
             Source::File { path, line, column } => write!(f, "{}:{line}:{column}", path.display()),
             Source::Var(name) => write!(f, "${name}"),
             Source::Flag(key) => write!(f, "--set {key}"),
+            Source::Option(name) => f.write_str(name),
         }
     }
 }
@@ -151,6 +154,21 @@ impl Provenance {
                 }
             }
         }
+    }
+
+    /// The origin to blame for an error at `key`: its own or an inherited origin as
+    /// [`Provenance::origin`] gives, else the first recorded key below it (a flag or variable that
+    /// set `key.sub` where `key` holds a plain value), else the default.
+    pub fn origin_for_error(&self, key: &str) -> Origin {
+        let own = self.origin(key);
+        if own.layer != Layer::Default {
+            return own;
+        }
+        self.by_key
+            .range::<str, _>((Bound::Excluded(key), Bound::Unbounded))
+            .take_while(|(k, _)| k.starts_with(key))
+            .find(|(k, _)| key.is_empty() || matches!(k.as_bytes().get(key.len()), Some(b'.' | b'[')))
+            .map_or(own, |(_, (origin, _))| origin.clone())
     }
 
     /// Every recorded key with its origin, in key order.

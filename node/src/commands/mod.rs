@@ -22,18 +22,42 @@ pub fn dispatch(cli: Cli) -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
-            let _ = writeln!(std::io::stderr(), "error: {error}");
+            let _ = writeln!(std::io::stderr(), "error: {}", with_causes(&error));
             ExitCode::from(error.exit_code())
         }
     }
 }
 
+/// An error's message followed by each cause it does not already quote.
+pub fn with_causes(error: &dyn std::error::Error) -> String {
+    let mut message = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let text = cause.to_string();
+        if !message.contains(&text) {
+            message.push_str(": ");
+            message.push_str(&text);
+        }
+        source = cause.source();
+    }
+    message
+}
+
 /// Loads the configuration the arguments describe, reading this process's environment.
 pub fn load_config(args: &ConfigArgs) -> Result<Loaded, NodeError> {
+    load_config_with(args, Vec::new())
+}
+
+/// Like [`load_config`], with dedicated options that set keys, as (option, key, value).
+pub fn load_config_with(
+    args: &ConfigArgs,
+    option_sets: Vec<(String, String, String)>,
+) -> Result<Loaded, NodeError> {
     let options = LoadOptions {
         files: args.files.clone(),
         environment: args.environment.clone(),
         sets: args.sets.clone(),
+        option_sets,
         ..LoadOptions::with_process_env()
     };
     Ok(load(&options)?)

@@ -1,13 +1,15 @@
 //! `alys-node run`: load, judge and record the configuration, then run the actor tree until
 //! SIGINT or SIGTERM.
 
+use std::io::Write;
+
 use alys_config::validate::{Report, Severity, Validator};
 use alys_config::Loaded;
 use alys_eventlog::{remote, EventLog};
 use ractor::Actor;
 use tokio::signal::unix::{signal, SignalKind};
 
-use super::load_config;
+use super::load_config_with;
 use crate::actors::{RootActor, RootArgs, RootMsg};
 use crate::cli::RunArgs;
 use crate::data_dir::DataDir;
@@ -16,23 +18,28 @@ use crate::{record, telemetry};
 
 /// Runs the node in the foreground. Returns after an orderly stop.
 pub fn run(args: &RunArgs) -> Result<(), NodeError> {
-    let loaded = load_config(&args.config)?;
-    telemetry::init(
-        &loaded.config.logging.level,
-        loaded.config.logging.format == alys_config::schema::logging::LogFormat::Json,
-    );
+    // `--data-dir` is recorded like any override, so the log says where the node ran.
+    let option_sets = args
+        .data_dir
+        .iter()
+        .map(|d| ("--data-dir".to_owned(), "system.data_dir".to_owned(), d.display().to_string()))
+        .collect();
+    let loaded = load_config_with(&args.config, option_sets)?;
+    telemetry::init(&loaded.config.logging);
     let report = Validator::with_builtin_rules().validate(&loaded.config);
     log_findings(&report);
 
-    let data_dir = args
-        .data_dir
-        .clone()
-        .unwrap_or_else(|| loaded.config.system.data_dir.clone());
+    let data_dir = loaded.config.system.data_dir.clone();
     let dir = DataDir::create(&data_dir)?;
     let key = dir.fingerprint_key()?;
     let log = EventLog::open(&dir.eventlog())?;
     let revision = record_config(&log, &loaded, &report, &key)?;
     let Some(revision) = revision else {
+        // The node's own log may be the thing that is misconfigured; say why on stderr too.
+        let mut stderr = std::io::stderr().lock();
+        for finding in report.of(Severity::Error) {
+            let _ = writeln!(stderr, "{finding}");
+        }
         return Err(NodeError::Rejected {
             errors: report.of(Severity::Error).count(),
         });

@@ -20,7 +20,7 @@ pub enum RestartStrategy {
     ExponentialBackoff(BackoffPolicy),
     /// Stop restarting after repeated failures; try again after a pause.
     CircuitBreaker(CircuitBreakerPolicy),
-    /// Never restart; a failure escalates at once.
+    /// Never restart: the actor stays down and the node keeps running with degraded health.
     Never {},
 }
 
