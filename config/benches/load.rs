@@ -52,8 +52,8 @@ fn options() -> LoadOptions {
             root.join("tests/fixtures/upstream/governance-stream.toml"),
         ],
         environment: Some("development".into()),
-        sets: Vec::new(),
         vars,
+        ..LoadOptions::default()
     }
 }
 

@@ -440,6 +440,11 @@ fn check_inactive_sections(
             }
         }
         for (name, section) in &layer.sections {
+            // Most sections read on their own; only one that relies on the effective config
+            // (a field of a tagged value without its `type`) needs the whole tree under it.
+            if read_config(section.clone(), &mut Provenance::default(), &mut Vec::new()).is_ok() {
+                continue;
+            }
             let mut probe = tree.clone();
             probe.merge(section.clone());
             let mut probe_provenance = provenance.clone();

@@ -168,7 +168,11 @@ impl DeadLetters {
     fn append(&self, store: &mut Store, letter: &DeadLetter) {
         let Some(path) = &self.settings.file_path else {
             if !std::mem::replace(&mut store.file_warned, true) {
-                tracing::warn!(target: "alys_node", actor = %self.actor, "dead-letter file handler has no file; logging instead");
+                tracing::warn!(
+                    target: "alys_node",
+                    actor = %self.actor,
+                    "dead-letter file handler has no file; logging instead"
+                );
             }
             return self.log(letter);
         };
@@ -188,7 +192,13 @@ impl DeadLetters {
         };
         if let Err(error) = written {
             if !std::mem::replace(&mut store.file_warned, true) {
-                tracing::warn!(target: "alys_node", actor = %self.actor, path = %path.display(), %error, "dead-letter file not writable; logging instead");
+                tracing::warn!(
+                    target: "alys_node",
+                    actor = %self.actor,
+                    path = %path.display(),
+                    %error,
+                    "dead-letter file not writable; logging instead"
+                );
             }
             self.log(letter);
         }

@@ -29,6 +29,7 @@
 //! Every mailbox counts its depth, drops, dead letters and batch sizes ([`MailboxMetrics`]).
 
 mod dead_letter;
+mod line;
 mod metrics;
 mod queue;
 mod receiver;
@@ -66,6 +67,7 @@ pub fn mailbox<M: std::fmt::Debug + Send + 'static>(
 #[cfg(test)]
 mod tests {
     use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::time::Duration;
 
     use alys_config::schema::actors::{BackpressureStrategy, DeadLetterHandler};
 
@@ -173,6 +175,25 @@ mod tests {
         let closed = DeadLetterReason::Closed;
         assert_eq!(letters, [(closed, "0".into()), (closed, "1".into())]);
         assert_eq!(tx.metrics().depth, 0);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_new_block_sender_does_not_overtake_one_already_waiting() {
+        let (tx, mut rx) = mailbox::<u32>("chain", quiet(1, BackpressureStrategy::Block));
+        send(&tx, 0..1);
+        let waiting = tokio::spawn({
+            let tx = tx.clone();
+            async move { tx.send(1, Priority::DEFAULT).await }
+        });
+        tokio::task::yield_now().await;
+        assert_eq!(rx.try_recv().map(|q| q.msg), Some(0));
+
+        // Room is free, but the waiting sender has not run yet: the newcomer must queue.
+        let newcomer = tokio::time::timeout(Duration::from_millis(1), tx.send(2, Priority(0)));
+
+        assert!(newcomer.await.is_err());
+        assert_eq!(waiting.await.ok(), Some(Ok(Delivery::Queued)));
+        assert_eq!(rx.try_recv().map(|q| q.msg), Some(1));
     }
 
     #[tokio::test]

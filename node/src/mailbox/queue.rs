@@ -21,10 +21,10 @@ impl Priority {
     /// 255, so the last possible lane is 254.
     pub const DEFAULT: Priority = Priority(u8::MAX);
 
-    /// The lane this priority lands in under `settings`.
-    pub(crate) fn lane(self, settings: &PrioritySettings) -> usize {
+    /// The lane this priority lands in under `settings`, as a priority.
+    pub(crate) fn resolve(self, settings: &PrioritySettings) -> Priority {
         if !settings.enabled {
-            return 0;
+            return Priority::HIGHEST;
         }
         let last = settings.levels.saturating_sub(1);
         let wanted = if self == Priority::DEFAULT {
@@ -32,7 +32,7 @@ impl Priority {
         } else {
             self.0
         };
-        usize::from(wanted.min(last))
+        Priority(wanted.min(last))
     }
 }
 
@@ -249,14 +249,14 @@ mod tests {
             default_priority: 2,
             algorithm: PriorityAlgorithm::Strict,
         };
-        assert_eq!(Priority(0).lane(&settings), 0);
-        assert_eq!(Priority(9).lane(&settings), 3);
-        assert_eq!(Priority::DEFAULT.lane(&settings), 2);
+        assert_eq!(Priority(0).resolve(&settings), Priority(0));
+        assert_eq!(Priority(9).resolve(&settings), Priority(3));
+        assert_eq!(Priority::DEFAULT.resolve(&settings), Priority(2));
 
         let one_lane = PrioritySettings {
             enabled: false,
             ..settings
         };
-        assert_eq!(Priority(3).lane(&one_lane), 0);
+        assert_eq!(Priority(3).resolve(&one_lane), Priority::HIGHEST);
     }
 }

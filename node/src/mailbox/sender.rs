@@ -8,10 +8,11 @@ use alys_config::schema::actors::BackpressureStrategy;
 use tokio::time::Instant;
 
 use super::dead_letter::{DeadLetter, DeadLetterReason};
+use super::line::Ticket;
 use super::metrics::{Counters, MailboxMetrics};
 use super::queue::Priority;
 use super::settings::MailboxSettings;
-use super::shared::{Offer, Shared};
+use super::shared::{Offer, Shared, Turn};
 
 /// What became of a message the mailbox accepted responsibility for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -85,25 +86,25 @@ impl<M: Send + 'static> MailboxSender<M> {
     /// Queues `msg` in the lane of `priority`, applying the backpressure strategy when the
     /// mailbox is full: `drop_oldest` and `drop_newest` answer at once with what they dropped,
     /// `fail` hands the message back as [`SendError::Full`], `block` waits for room for at most
-    /// `message_timeout`, then hands it back as [`SendError::Timeout`]. Blocked senders are
-    /// served roughly in arrival order. Cancelling a waiting send drops its message without a
-    /// dead letter.
+    /// `message_timeout`, then hands it back as [`SendError::Timeout`]. Blocked senders get
+    /// room strictly in arrival order, and a new `send` queues behind them. Cancelling a
+    /// waiting send drops its message without a dead letter.
     pub async fn send(&self, msg: M, priority: Priority) -> Result<Delivery, SendError<M>> {
         let lane = self.lane(priority);
         if self.shared.settings.backpressure != BackpressureStrategy::Block {
-            return self.settle(self.shared.offer(msg, lane, false, false), lane);
+            return self.settle(self.shared.offer(msg, lane, Turn::Barge), lane);
         }
-        match self.shared.offer(msg, lane, true, false) {
-            Offer::NoRoom(msg) => self.wait_for_room(msg, lane).await,
+        match self.shared.offer(msg, lane, Turn::Join) {
+            Offer::NoRoom(msg, Some(ticket)) => self.wait_for_room(msg, lane, ticket).await,
             offer => self.settle(offer, lane),
         }
     }
 
     /// Like [`MailboxSender::send`] but never waits: under `block` a full mailbox answers
-    /// [`SendError::Full`] at once.
+    /// [`SendError::Full`] at once, and free room is taken even if `block` senders wait for it.
     pub fn try_send(&self, msg: M, priority: Priority) -> Result<Delivery, SendError<M>> {
         let lane = self.lane(priority);
-        self.settle(self.shared.offer(msg, lane, false, false), lane)
+        self.settle(self.shared.offer(msg, lane, Turn::Barge), lane)
     }
 
     /// Queues `msg` in the system lane: delivered before every ordinary message, not counted
@@ -140,48 +141,46 @@ impl<M: Send + 'static> MailboxSender<M> {
         &self.shared.settings
     }
 
-    fn lane(&self, priority: Priority) -> usize {
-        priority.lane(&self.shared.settings.priorities)
+    fn lane(&self, priority: Priority) -> Priority {
+        priority.resolve(&self.shared.settings.priorities)
     }
 
-    /// Waits for room until `message_timeout` has passed since now.
-    async fn wait_for_room(&self, mut msg: M, lane: usize) -> Result<Delivery, SendError<M>> {
+    /// Waits in line for room until `message_timeout` has passed since now.
+    async fn wait_for_room(
+        &self,
+        mut msg: M,
+        lane: Priority,
+        ticket: Ticket,
+    ) -> Result<Delivery, SendError<M>> {
         let deadline = Instant::now() + self.shared.settings.message_timeout;
         let mut in_line = InLine {
             shared: &self.shared,
-            waiting: true,
+            id: Some(ticket.id),
         };
         loop {
-            let notified = self.shared.room.notified();
-            tokio::pin!(notified);
-            // Registered before looking, so room freed between the look and the wait still
-            // wakes this sender.
-            notified.as_mut().enable();
-            match self.shared.offer(msg, lane, true, true) {
-                Offer::NoRoom(back) => msg = back,
-                offer => {
-                    in_line.waiting = false;
-                    return self.settle(offer, lane);
-                }
-            }
-            if tokio::time::timeout_at(deadline, notified).await.is_err() {
+            if tokio::time::timeout_at(deadline, ticket.wake.notified())
+                .await
+                .is_err()
+            {
                 drop(in_line);
                 Counters::bump(&self.shared.counters.timed_out);
-                self.shared.dead_letter(
-                    DeadLetterReason::Timeout,
-                    Priority(lane as u8),
-                    false,
-                    &msg,
-                );
+                let reason = DeadLetterReason::Timeout;
+                self.shared.dead_letter(reason, lane, false, &msg);
                 return Err(SendError::Timeout(msg));
+            }
+            match self.shared.offer(msg, lane, Turn::Waiting(ticket.id)) {
+                Offer::NoRoom(back, _) => msg = back,
+                offer => {
+                    in_line.id = None;
+                    return self.settle(offer, lane);
+                }
             }
         }
     }
 
     /// Turns what the queue did into the sender's answer, counting and recording drops.
-    fn settle(&self, offer: Offer<M>, lane: usize) -> Result<Delivery, SendError<M>> {
+    fn settle(&self, offer: Offer<M>, priority: Priority) -> Result<Delivery, SendError<M>> {
         let shared = &self.shared;
-        let priority = Priority(lane as u8);
         match offer {
             Offer::Queued { evicted: None } => Ok(Delivery::Queued),
             Offer::Queued { evicted: Some(old) } => {
@@ -199,7 +198,7 @@ impl<M: Send + 'static> MailboxSender<M> {
                 shared.dead_letter(DeadLetterReason::DroppedNewest, priority, false, &msg);
                 Ok(Delivery::DroppedNewest)
             }
-            Offer::NoRoom(msg) => {
+            Offer::NoRoom(msg, _) => {
                 Counters::bump(&shared.counters.rejected_full);
                 shared.dead_letter(DeadLetterReason::Full, priority, false, &msg);
                 Err(SendError::Full(msg))
@@ -212,17 +211,18 @@ impl<M: Send + 'static> MailboxSender<M> {
     }
 }
 
-/// A `block` sender's place in line; leaving it (timeout, or the send future dropped) takes
-/// the sender out of the count so newcomers do not queue behind a ghost.
+/// A `block` sender's place in line; leaving it early (timeout, or the send future dropped)
+/// takes the ticket out so the senders behind move up.
 struct InLine<'a, M> {
     shared: &'a Shared<M>,
-    waiting: bool,
+    /// The ticket while the sender is still in line.
+    id: Option<u64>,
 }
 
 impl<M> Drop for InLine<'_, M> {
     fn drop(&mut self) {
-        if self.waiting {
-            self.shared.stop_waiting();
+        if let Some(id) = self.id {
+            self.shared.leave_line(id);
         }
     }
 }

@@ -1,5 +1,5 @@
-//! The state a mailbox's senders and receiver share: the lanes behind one lock, the two wake-up
-//! signals, the doorbell, the counters and the dead letters.
+//! The state a mailbox's senders and receiver share: the lanes and the line of blocked senders
+//! behind one lock, the receiver's wake-up, the doorbell, the counters and the dead letters.
 
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -10,6 +10,7 @@ use tokio::sync::Notify;
 use tokio::time::Instant;
 
 use super::dead_letter::{DeadLetterReason, DeadLetters};
+use super::line::{Line, Ticket};
 use super::metrics::{Counters, MailboxMetrics};
 use super::queue::{Lanes, Priority, Queued};
 use super::settings::MailboxSettings;
@@ -24,8 +25,6 @@ pub(crate) struct Shared<M> {
     /// Wakes a receiver waiting in `recv` or `recv_batch`; notified when a message lands in an
     /// empty mailbox and when the last sender goes.
     pub(crate) arrival: Notify,
-    /// Wakes senders waiting for room (`block`); notified once per ordinary message taken.
-    pub(crate) room: Notify,
     pub(crate) counters: Counters,
     pub(crate) dead: DeadLetters,
     /// Live [`crate::mailbox::MailboxSender`]s; at 0 the receiver sees the end once empty.
@@ -38,8 +37,8 @@ struct State<M> {
     system: VecDeque<Queued<M>>,
     lanes: Lanes<M>,
     closed: bool,
-    /// Senders counted while they wait for room; a newcomer queues behind them.
-    blocked: usize,
+    /// `block` senders waiting for room; a newcomer queues behind them.
+    line: Line,
     /// A doorbell has rung and the receiver has not yet found the mailbox empty since.
     rung: bool,
     waker: Option<Waker>,
@@ -61,10 +60,22 @@ pub(crate) enum Offer<M> {
     },
     /// Not queued: the mailbox is full and drops new messages (`drop_newest`).
     DroppedNewest(M),
-    /// Not queued: no room now, or (`wait`) senders are already waiting for it.
-    NoRoom(M),
+    /// Not queued: no room now, or other senders wait for it first. A sender that joined the
+    /// line gets its ticket.
+    NoRoom(M, Option<Ticket>),
     /// Not queued: the receiver closed the mailbox or went away.
     Closed(M),
+}
+
+/// How a sender stands towards `block` senders waiting for room.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Turn {
+    /// Takes room if there is any, waiting senders or not (`try_send`, non-`block` strategies).
+    Barge,
+    /// A `block` sender's first try: takes room only if nobody waits, else joins the line.
+    Join,
+    /// A `block` sender in line with this ticket: takes room when first in line.
+    Waiting(u64),
 }
 
 /// Side effects of a push, carried out after the lock is released.
@@ -94,14 +105,13 @@ impl<M> Shared<M> {
                 system: VecDeque::new(),
                 lanes: Lanes::new(usize::from(priorities.levels), priorities.algorithm),
                 closed: false,
-                blocked: 0,
+                line: Line::default(),
                 rung: false,
                 waker: None,
                 high_water: 0,
             }),
             settings,
             arrival: Notify::new(),
-            room: Notify::new(),
             counters: Counters::default(),
             senders: AtomicUsize::new(1),
             describe,
@@ -114,18 +124,21 @@ impl<M> Shared<M> {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Tries to queue `msg` in `lane`. `wait`: the caller is a `block` sender that waits for
-    /// room; `already_waiting`: it is counted in `blocked` from an earlier attempt.
-    pub(crate) fn offer(&self, msg: M, lane: usize, wait: bool, already_waiting: bool) -> Offer<M> {
+    /// Tries to queue `msg` in the lane of `priority` (already resolved to a lane).
+    pub(crate) fn offer(&self, msg: M, priority: Priority, turn: Turn) -> Offer<M> {
         let mut state = self.lock();
         if state.closed {
-            state.blocked -= usize::from(already_waiting);
+            if let Turn::Waiting(id) = turn {
+                state.line.leave(id);
+            }
             return Offer::Closed(msg);
         }
-        let capacity = self.settings.capacity;
-        let has_room = state.lanes.len() < capacity;
-        // A newcomer lets senders that already wait go first.
-        let my_turn = !wait || already_waiting || state.blocked == 0;
+        let has_room = state.lanes.len() < self.settings.capacity;
+        let my_turn = match turn {
+            Turn::Barge => true,
+            Turn::Join => state.line.is_empty(),
+            Turn::Waiting(id) => state.line.is_first(id),
+        };
         let evicted = if has_room && my_turn {
             None
         } else {
@@ -135,29 +148,33 @@ impl<M> Shared<M> {
                     return Offer::DroppedNewest(msg);
                 }
                 _ => {
-                    if wait && !already_waiting {
-                        state.blocked += 1;
-                    }
-                    return Offer::NoRoom(msg);
+                    let ticket = (turn == Turn::Join).then(|| state.line.join());
+                    return Offer::NoRoom(msg, ticket);
                 }
             }
         };
-        state.blocked -= usize::from(already_waiting);
+        if let Turn::Waiting(id) = turn {
+            state.line.leave(id);
+        }
         let item = Queued {
             msg,
-            priority: Priority(lane as u8),
+            priority,
             system: false,
             enqueued_at: Instant::now(),
         };
         let pushed = self.push(&mut state, item);
-        let baton = state.blocked > 0 && state.lanes.len() < capacity;
+        self.pass_turn(&state);
         drop(state);
 
-        if baton {
-            self.room.notify_one();
-        }
         self.after_push(pushed);
         Offer::Queued { evicted }
+    }
+
+    /// Offers free room to the first sender in line.
+    fn pass_turn(&self, state: &State<M>) {
+        if state.lanes.len() < self.settings.capacity {
+            state.line.wake_first();
+        }
     }
 
     /// Queues a system message; `Err` hands it back when the mailbox is closed.
@@ -220,13 +237,12 @@ impl<M> Shared<M> {
         let Some(item) = state.system.pop_front().or_else(|| state.lanes.pop()) else {
             return self.nothing(&mut state);
         };
-        let free_sender = !item.system && state.blocked > 0;
+        if !item.system {
+            self.pass_turn(&state);
+        }
         drop(state);
 
         Counters::bump(&self.counters.delivered);
-        if free_sender {
-            self.room.notify_one();
-        }
         Taken::Got(item)
     }
 
@@ -247,18 +263,11 @@ impl<M> Shared<M> {
         if taken.len() < max {
             state.rung = false;
         }
-        let freed = taken
-            .iter()
-            .filter(|q| !q.system)
-            .count()
-            .min(state.blocked);
+        self.pass_turn(&state);
         drop(state);
 
         let count = taken.len() as u64;
         self.counters.delivered.fetch_add(count, Ordering::Relaxed);
-        for _ in 0..freed {
-            self.room.notify_one();
-        }
         Taken::Got(taken)
     }
 
@@ -295,20 +304,17 @@ impl<M> Shared<M> {
     }
 
     /// A sender that waited in vain leaves the line, passing its turn on if room appeared.
-    pub(crate) fn stop_waiting(&self) {
+    pub(crate) fn leave_line(&self, id: u64) {
         let mut state = self.lock();
-        state.blocked -= 1;
-        let baton = state.blocked > 0 && state.lanes.len() < self.settings.capacity;
-        drop(state);
-        if baton {
-            self.room.notify_one();
-        }
+        state.line.leave(id);
+        self.pass_turn(&state);
     }
 
     /// Refuses further sends and wakes waiting senders, who get their messages back.
     pub(crate) fn close(&self) {
-        self.lock().closed = true;
-        self.room.notify_waiters();
+        let mut state = self.lock();
+        state.closed = true;
+        state.line.wake_all();
     }
 
     /// Closes the mailbox and turns what is still queued into dead letters (reason `closed`).
@@ -317,9 +323,9 @@ impl<M> Shared<M> {
         state.closed = true;
         let mut left: Vec<Queued<M>> = state.system.drain(..).collect();
         left.extend(state.lanes.drain_all());
+        state.line.wake_all();
         drop(state);
 
-        self.room.notify_waiters();
         for item in left {
             self.dead_letter(
                 DeadLetterReason::Closed,
