@@ -29,7 +29,9 @@ fn walk(
                 path.truncate(len);
             }
         }
-        toml::Value::Array(items) if enter_all_arrays || items.iter().any(toml::Value::is_table) => {
+        toml::Value::Array(items)
+            if enter_all_arrays || items.iter().any(toml::Value::is_table) =>
+        {
             for (i, child) in items.iter().enumerate() {
                 let len = path.len();
                 path.push_str(&format!("[{i}]"));

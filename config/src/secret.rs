@@ -96,7 +96,10 @@ pub fn collect_secrets<T: Serialize>(value: &T) -> Vec<(String, Secret)> {
     };
     let mut out = Vec::new();
     crate::keypath::for_each_leaf(&tree, true, &mut |path, leaf| {
-        let index = leaf.as_str().and_then(|t| t.strip_prefix(MARK)).and_then(|i| i.parse().ok());
+        let index = leaf
+            .as_str()
+            .and_then(|t| t.strip_prefix(MARK))
+            .and_then(|i| i.parse().ok());
         if let Some(secret) = index.and_then(|i: usize| found.get(i)) {
             out.push((path.to_owned(), secret.clone()));
         }

@@ -109,12 +109,26 @@ fn a_literal_placeholder_prints_escaped_and_loads_back_literal() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("lit.toml");
     std::fs::write(&path, "[bridge]\nbitcoin_wallet = \"w-$${NOT_A_VAR}\"\n").unwrap();
-    let first = load(&LoadOptions { files: vec![path], ..Default::default() }).unwrap();
-    assert_eq!(first.config.bridge.bitcoin_wallet.as_deref(), Some("w-${NOT_A_VAR}"));
+    let first = load(&LoadOptions {
+        files: vec![path],
+        ..Default::default()
+    })
+    .unwrap();
+    assert_eq!(
+        first.config.bridge.bitcoin_wallet.as_deref(),
+        Some("w-${NOT_A_VAR}")
+    );
     let shown = dump::to_toml(&first);
-    assert!(shown.contains("bitcoin_wallet = \"w-$${NOT_A_VAR}\""), "{shown}");
+    assert!(
+        shown.contains("bitcoin_wallet = \"w-$${NOT_A_VAR}\""),
+        "{shown}"
+    );
     let again_path = dir.path().join("again.toml");
     std::fs::write(&again_path, &shown).unwrap();
-    let again = load(&LoadOptions { files: vec![again_path], ..Default::default() }).unwrap();
+    let again = load(&LoadOptions {
+        files: vec![again_path],
+        ..Default::default()
+    })
+    .unwrap();
     assert_eq!(again.config, first.config);
 }

@@ -46,6 +46,10 @@ pub enum NodeError {
         message: String,
     },
 
+    /// Supervision gave up on an actor; the tree was stopped in order.
+    #[error("{0}")]
+    Escalated(crate::supervision::Escalation),
+
     /// Installing a signal handler or building the runtime failed.
     #[error("runtime: {0}")]
     Runtime(std::io::Error),

@@ -15,7 +15,12 @@ pub fn directives(config: &LoggingConfig) -> String {
         Err(_) => "info".to_owned(),
     };
     let mut parts = vec![level];
-    parts.extend(config.modules.iter().map(|(module, level)| format!("{module}={level}")));
+    parts.extend(
+        config
+            .modules
+            .iter()
+            .map(|(module, level)| format!("{module}={level}")),
+    );
     let joined = parts.join(",");
     match EnvFilter::try_new(&joined) {
         Ok(_) => joined,
@@ -26,8 +31,8 @@ pub fn directives(config: &LoggingConfig) -> String {
 /// Installs the global subscriber. Calling it twice keeps the first subscriber. File and syslog
 /// outputs are not written yet; with neither stdout nor stderr listed the log goes to stderr.
 pub fn init(config: &LoggingConfig) {
-    let filter = EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| EnvFilter::new(directives(config)));
+    let filter =
+        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(directives(config)));
     let to_stdout = config
         .outputs
         .iter()
@@ -40,9 +45,15 @@ pub fn init(config: &LoggingConfig) {
     let json = config.format == LogFormat::Json;
     let builder = tracing_subscriber::fmt().with_env_filter(filter);
     let _ = match (to_stdout, json) {
-        (true, false) => builder.with_ansi(std::io::stdout().is_terminal()).with_writer(std::io::stdout).try_init(),
+        (true, false) => builder
+            .with_ansi(std::io::stdout().is_terminal())
+            .with_writer(std::io::stdout)
+            .try_init(),
         (true, true) => builder.json().with_writer(std::io::stdout).try_init(),
-        (false, false) => builder.with_ansi(std::io::stderr().is_terminal()).with_writer(std::io::stderr).try_init(),
+        (false, false) => builder
+            .with_ansi(std::io::stderr().is_terminal())
+            .with_writer(std::io::stderr)
+            .try_init(),
         (false, true) => builder.json().with_writer(std::io::stderr).try_init(),
     };
 }
@@ -53,7 +64,10 @@ mod tests {
 
     #[test]
     fn modules_become_directives_and_a_bad_level_falls_back_to_info() {
-        let mut config = LoggingConfig { level: "warn".into(), ..LoggingConfig::default() };
+        let mut config = LoggingConfig {
+            level: "warn".into(),
+            ..LoggingConfig::default()
+        };
         config.modules.insert("alys_node".into(), "off".into());
         assert_eq!(directives(&config), "warn,alys_node=off");
         config.level = "verbose".into();

@@ -314,16 +314,23 @@ fn non_utf8_variable_outside_the_config_is_ignored_and_inside_is_named_without_i
     let dir = tempfile::tempdir().unwrap();
     let bad = OsStr::from_bytes(b"hunter2\xe9");
     let mut cmd = Command::new(bin("alys-node"));
-    cmd.args(["config", "check"]).current_dir(dir.path()).env("UNRELATED_PASSWORD", bad);
+    cmd.args(["config", "check"])
+        .current_dir(dir.path())
+        .env("UNRELATED_PASSWORD", bad);
     let out = cmd.output().unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
 
     let mut cmd = Command::new(bin("alys-node"));
-    cmd.args(["config", "check"]).current_dir(dir.path()).env("BITCOIN_RPC_PASS", bad);
+    cmd.args(["config", "check"])
+        .current_dir(dir.path())
+        .env("BITCOIN_RPC_PASS", bad);
     let out = cmd.output().unwrap();
     let said = text(&out);
     assert_eq!(out.status.code(), Some(78), "{said}");
-    assert!(said.contains("$BITCOIN_RPC_PASS is not valid UTF-8"), "{said}");
+    assert!(
+        said.contains("$BITCOIN_RPC_PASS is not valid UTF-8"),
+        "{said}"
+    );
     assert!(!said.contains("hunter2"), "{said}");
 }
 
@@ -331,7 +338,12 @@ fn non_utf8_variable_outside_the_config_is_ignored_and_inside_is_named_without_i
 fn a_bad_value_for_a_secret_key_is_not_echoed() {
     let dir = tempfile::tempdir().unwrap();
     let out = node(
-        &["config", "check", "--set", "governance.auth.method={type=\"jwt\", token=\"SECRETdef\", header=1}"],
+        &[
+            "config",
+            "check",
+            "--set",
+            "governance.auth.method={type=\"jwt\", token=\"SECRETdef\", header=1}",
+        ],
         &[],
         dir.path(),
     );
@@ -346,40 +358,99 @@ fn an_inline_table_in_set_replaces_the_tagged_value() {
     let dir = tempfile::tempdir().unwrap();
     let file = fixture("upstream/governance-stream.toml");
     let out = node(
-        &["config", "show", "--environment", "production", "--config", file.to_str().unwrap(), "--set", "governance.auth.method={type=\"none\"}"],
+        &[
+            "config",
+            "show",
+            "--environment",
+            "production",
+            "--config",
+            file.to_str().unwrap(),
+            "--set",
+            "governance.auth.method={type=\"none\"}",
+        ],
         &[],
         dir.path(),
     );
     let said = text(&out);
     assert!(out.status.success(), "{said}");
-    assert!(said.contains("[governance.auth.method]\ntype = \"none\""), "{said}");
+    assert!(
+        said.contains("[governance.auth.method]\ntype = \"none\""),
+        "{said}"
+    );
 }
 
 #[test]
 fn errors_below_a_plain_value_blame_the_flag_or_variable_not_the_defaults() {
     let dir = tempfile::tempdir().unwrap();
-    let out = node(&["config", "check", "--set", "network.max_peers.x=1"], &[], dir.path());
-    assert!(text(&out).contains("error: --set network.max_peers.x: invalid value for `network.max_peers`"), "{}", text(&out));
-    let out = node(&["config", "check"], &[("ALYS_ACTORS__SUPERVISION__DEFAULT_RESTART_STRATEGY__MAX_RETRIES", "7")], dir.path());
-    assert!(text(&out).contains("$ALYS_ACTORS__SUPERVISION__DEFAULT_RESTART_STRATEGY__MAX_RETRIES"), "{}", text(&out));
-    let out = node(&["config", "check", "--environment", "prodd"], &[], dir.path());
-    assert!(text(&out).contains("error: --environment: unknown environment `prodd`"), "{}", text(&out));
+    let out = node(
+        &["config", "check", "--set", "network.max_peers.x=1"],
+        &[],
+        dir.path(),
+    );
+    assert!(
+        text(&out)
+            .contains("error: --set network.max_peers.x: invalid value for `network.max_peers`"),
+        "{}",
+        text(&out)
+    );
+    let out = node(
+        &["config", "check"],
+        &[(
+            "ALYS_ACTORS__SUPERVISION__DEFAULT_RESTART_STRATEGY__MAX_RETRIES",
+            "7",
+        )],
+        dir.path(),
+    );
+    assert!(
+        text(&out).contains("$ALYS_ACTORS__SUPERVISION__DEFAULT_RESTART_STRATEGY__MAX_RETRIES"),
+        "{}",
+        text(&out)
+    );
+    let out = node(
+        &["config", "check", "--environment", "prodd"],
+        &[],
+        dir.path(),
+    );
+    assert!(
+        text(&out).contains("error: --environment: unknown environment `prodd`"),
+        "{}",
+        text(&out)
+    );
 }
 
 #[test]
 fn sections_of_other_environments_are_checked_too() {
     let dir = tempfile::tempdir().unwrap();
     let typo = dir.path().join("typo.toml");
-    std::fs::write(&typo, "[network]\nmax_peers = 3\n[production.network]\nmax_peerz = 1\n").unwrap();
-    let out = node(&["config", "check", "--config", typo.to_str().unwrap()], &[], dir.path());
+    std::fs::write(
+        &typo,
+        "[network]\nmax_peers = 3\n[production.network]\nmax_peerz = 1\n",
+    )
+    .unwrap();
+    let out = node(
+        &["config", "check", "--config", typo.to_str().unwrap()],
+        &[],
+        dir.path(),
+    );
     let said = text(&out);
     assert_eq!(out.status.code(), Some(78), "{said}");
-    assert!(said.contains(":4:1: unknown key `network.max_peerz`"), "{said}");
+    assert!(
+        said.contains(":4:1: unknown key `network.max_peerz`"),
+        "{said}"
+    );
     assert!(said.contains("[production]"), "{said}");
 
     let both = dir.path().join("both.toml");
-    std::fs::write(&both, "[prod.network]\nmax_peers = 1\n[production.network]\nmax_peers = 2\n").unwrap();
-    let out = node(&["config", "check", "--config", both.to_str().unwrap()], &[], dir.path());
+    std::fs::write(
+        &both,
+        "[prod.network]\nmax_peers = 1\n[production.network]\nmax_peers = 2\n",
+    )
+    .unwrap();
+    let out = node(
+        &["config", "check", "--config", both.to_str().unwrap()],
+        &[],
+        dir.path(),
+    );
     assert_eq!(out.status.code(), Some(78));
     assert!(text(&out).contains("defines both"), "{}", text(&out));
 }
@@ -387,9 +458,17 @@ fn sections_of_other_environments_are_checked_too() {
 #[test]
 fn a_fifo_or_device_is_refused_instead_of_read_forever() {
     let dir = tempfile::tempdir().unwrap();
-    let out = node(&["config", "check", "--config", "/dev/zero"], &[], dir.path());
+    let out = node(
+        &["config", "check", "--config", "/dev/zero"],
+        &[],
+        dir.path(),
+    );
     assert_eq!(out.status.code(), Some(78));
-    assert!(text(&out).contains("/dev/zero: not a regular file"), "{}", text(&out));
+    assert!(
+        text(&out).contains("/dev/zero: not a regular file"),
+        "{}",
+        text(&out)
+    );
 }
 
 #[test]
@@ -397,7 +476,13 @@ fn run_with_a_rejected_config_says_why_even_when_the_log_level_is_the_problem() 
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     let out = node(
-        &["run", "--data-dir", data.to_str().unwrap(), "--set", "logging.level=verbose"],
+        &[
+            "run",
+            "--data-dir",
+            data.to_str().unwrap(),
+            "--set",
+            "logging.level=verbose",
+        ],
         &[],
         dir.path(),
     );

@@ -137,7 +137,10 @@ fn run_sigterm_then_verify_and_inspect_show_the_whole_config_history() {
     let described = serde_json::to_string(&overrides).unwrap();
     assert!(described.contains("ALYS_NETWORK__MAX_PEERS"), "{described}");
     assert!(described.contains("logging.level"), "{described}");
-    assert!(described.contains("--data-dir") && described.contains("system.data_dir"), "{described}");
+    assert!(
+        described.contains("--data-dir") && described.contains("system.data_dir"),
+        "{described}"
+    );
 
     // Actor lifecycle: storage and chain started, then stopped in reverse order.
     let actors = alys_log(&data, &["inspect", "--kind", "actor"]);

@@ -6,9 +6,9 @@ use std::process::ExitCode;
 use std::rc::Rc;
 
 use alys_eventlog::codec::decode_envelope;
+use alys_eventlog::event::EventKind;
 use alys_eventlog::export::envelope_to_json;
 use alys_eventlog::projection::{ActiveConfig, Projection};
-use alys_eventlog::event::EventKind;
 use alys_eventlog::{verify, Envelope, LogError};
 
 use crate::cli::{Cli, Command};
@@ -27,7 +27,10 @@ pub(crate) fn run(cli: &Cli) -> Result<ExitCode, ToolError> {
             json,
         } => {
             if let Some(k) = kind {
-                if !EventKind::ALL.iter().any(|known| known.name().starts_with(k.as_str())) {
+                if !EventKind::ALL
+                    .iter()
+                    .any(|known| known.name().starts_with(k.as_str()))
+                {
                     return Err(ToolError::UnknownKind(k.clone()));
                 }
             }
@@ -72,7 +75,10 @@ pub(crate) fn run(cli: &Cli) -> Result<ExitCode, ToolError> {
                 projection.apply(envelope.offset, envelope.timestamp_ms, &event);
             }
             if head.is_none_or(|h| h < *offset) {
-                return Err(ToolError::PastHead { offset: *offset, head });
+                return Err(ToolError::PastHead {
+                    offset: *offset,
+                    head,
+                });
             }
             let active = projection
                 .state()

@@ -82,11 +82,19 @@ pub(crate) fn read(
         let mut message = e.message().trim().to_owned();
         // The parser says only "duplicate key"; name it from the span it points at.
         if message == "duplicate key" {
-            if let Some(key) = text.get(span).filter(|k| !k.is_empty() && !k.contains('\n')) {
+            if let Some(key) = text
+                .get(span)
+                .filter(|k| !k.is_empty() && !k.contains('\n'))
+            {
                 message = format!("duplicate key `{key}` (a table or key defined twice)");
             }
         }
-        ConfigError::Syntax { path: path.to_owned(), line, column, message }
+        ConfigError::Syntax {
+            path: path.to_owned(),
+            line,
+            column,
+            message,
+        }
     })?;
     if doc.as_table().is_empty() {
         return Err(ConfigError::EmptyFile {
@@ -151,10 +159,16 @@ fn read_bytes(path: &Path) -> Result<Vec<u8>, ConfigError> {
     }
     // A FIFO or device would block or never end; a config larger than this is a mistake.
     if !meta.is_file() {
-        return Err(ConfigError::NotAFile { path: path.to_owned() });
+        return Err(ConfigError::NotAFile {
+            path: path.to_owned(),
+        });
     }
     if meta.len() > MAX_FILE_BYTES {
-        return Err(ConfigError::TooLarge { path: path.to_owned(), bytes: meta.len(), limit: MAX_FILE_BYTES });
+        return Err(ConfigError::TooLarge {
+            path: path.to_owned(),
+            bytes: meta.len(),
+            limit: MAX_FILE_BYTES,
+        });
     }
     std::fs::read(path).map_err(|source| ConfigError::Unreadable {
         path: path.to_owned(),

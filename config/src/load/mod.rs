@@ -59,7 +59,9 @@ impl LoadOptions {
                     options.vars.insert(name, value);
                 }
                 (Ok(name), Err(_)) => options.unreadable_vars.push(name),
-                (Err(name), _) => options.unreadable_vars.push(name.to_string_lossy().into_owned()),
+                (Err(name), _) => options
+                    .unreadable_vars
+                    .push(name.to_string_lossy().into_owned()),
             }
         }
         options
@@ -106,7 +108,11 @@ pub struct Loaded {
 
 /// Loads a configuration as `options` describe.
 pub fn load(options: &LoadOptions) -> Result<Loaded, ConfigError> {
-    if let Some(var) = options.unreadable_vars.iter().find(|v| env::is_config_var(v)) {
+    if let Some(var) = options
+        .unreadable_vars
+        .iter()
+        .find(|v| env::is_config_var(v))
+    {
         return Err(ConfigError::VariableNotUtf8 { var: var.clone() });
     }
     let lookup = |name: &str| options.vars.get(name).cloned();
@@ -188,7 +194,10 @@ pub fn load(options: &LoadOptions) -> Result<Loaded, ConfigError> {
     if let Some(flag) = &options.environment {
         // The flag accepts any case and the short names; lay the canonical name so the schema
         // reads what the sections were chosen by.
-        let flag = &flag.parse::<Environment>().map(|e| e.as_str().to_owned()).unwrap_or_else(|_| flag.clone());
+        let flag = &flag
+            .parse::<Environment>()
+            .map(|e| e.as_str().to_owned())
+            .unwrap_or_else(|_| flag.clone());
         let origin = Origin {
             layer: Layer::Cli,
             source: Source::Option("--environment".into()),
@@ -208,9 +217,16 @@ pub fn load(options: &LoadOptions) -> Result<Loaded, ConfigError> {
     }
 
     for (option, key, value) in &options.option_sets {
-        let origin = Origin { layer: Layer::Cli, source: Source::Option(option.clone()) };
+        let origin = Origin {
+            layer: Layer::Cli,
+            source: Source::Option(option.clone()),
+        };
         lay_text(&mut tree, &mut provenance, key, value, origin.clone())?;
-        overrides.push(Override { key: key.clone(), origin, value: value.clone() });
+        overrides.push(Override {
+            key: key.clone(),
+            origin,
+            value: value.clone(),
+        });
     }
 
     check_inactive_sections(&tree, &provenance, &files)?;
@@ -298,11 +314,27 @@ fn lay_file_part(
     lay_positions(provenance, layer, positions, kind);
 }
 
-fn lay_positions(provenance: &mut Provenance, layer: &FileLayer, positions: &[file::KeyPos], kind: Layer) {
+fn lay_positions(
+    provenance: &mut Provenance,
+    layer: &FileLayer,
+    positions: &[file::KeyPos],
+    kind: Layer,
+) {
     let path: Arc<Path> = Arc::from(layer.path.as_path());
     for pos in positions {
-        let source = Source::File { path: path.clone(), line: pos.line, column: pos.column };
-        provenance.set(&pos.path, Origin { layer: kind, source }, !pos.is_table);
+        let source = Source::File {
+            path: path.clone(),
+            line: pos.line,
+            column: pos.column,
+        };
+        provenance.set(
+            &pos.path,
+            Origin {
+                layer: kind,
+                source,
+            },
+            !pos.is_table,
+        );
     }
 }
 
@@ -328,7 +360,9 @@ fn lay_text(
 /// stays text for the schema to type.
 fn text_node(value: &str) -> Node {
     if value.trim_start().starts_with('{') {
-        if let Ok(toml::Value::Table(mut t)) = toml::from_str::<toml::Value>(&format!("v = {value}")) {
+        if let Ok(toml::Value::Table(mut t)) =
+            toml::from_str::<toml::Value>(&format!("v = {value}"))
+        {
             if let Some(toml::Value::Table(inline)) = t.remove("v") {
                 return inline_from_toml(&inline);
             }
@@ -357,7 +391,16 @@ fn inline_from_toml(table: &toml::Table) -> Node {
 fn looks_secret(key: &str) -> bool {
     key.split(['.', '[']).any(|segment| {
         let s = segment.to_ascii_lowercase();
-        ["password", "secret", "token", "credential", "auth", "api_key"].iter().any(|w| s.contains(w))
+        [
+            "password",
+            "secret",
+            "token",
+            "credential",
+            "auth",
+            "api_key",
+        ]
+        .iter()
+        .any(|w| s.contains(w))
             || s == "key"
     })
 }
@@ -435,7 +478,11 @@ fn check_inactive_sections(
             if names.len() > 1 {
                 return Err(ConfigError::DuplicateSection {
                     path: layer.path.clone(),
-                    names: names.iter().map(|n| format!("[{n}]")).collect::<Vec<_>>().join(" and "),
+                    names: names
+                        .iter()
+                        .map(|n| format!("[{n}]"))
+                        .collect::<Vec<_>>()
+                        .join(" and "),
                 });
             }
         }
@@ -448,10 +495,22 @@ fn check_inactive_sections(
             let mut probe = tree.clone();
             probe.merge(section.clone());
             let mut probe_provenance = provenance.clone();
-            let positions = layer.section_positions.get(name).map(Vec::as_slice).unwrap_or(&[]);
-            lay_positions(&mut probe_provenance, layer, positions, Layer::EnvironmentSection);
+            let positions = layer
+                .section_positions
+                .get(name)
+                .map(Vec::as_slice)
+                .unwrap_or(&[]);
+            lay_positions(
+                &mut probe_provenance,
+                layer,
+                positions,
+                Layer::EnvironmentSection,
+            );
             read_config(probe, &mut probe_provenance, &mut Vec::new()).map_err(|error| {
-                ConfigError::InactiveSection { section: name.clone(), source: Box::new(error) }
+                ConfigError::InactiveSection {
+                    section: name.clone(),
+                    source: Box::new(error),
+                }
             })?;
         }
     }

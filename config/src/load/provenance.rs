@@ -167,7 +167,9 @@ impl Provenance {
         self.by_key
             .range::<str, _>((Bound::Excluded(key), Bound::Unbounded))
             .take_while(|(k, _)| k.starts_with(key))
-            .find(|(k, _)| key.is_empty() || matches!(k.as_bytes().get(key.len()), Some(b'.' | b'[')))
+            .find(|(k, _)| {
+                key.is_empty() || matches!(k.as_bytes().get(key.len()), Some(b'.' | b'['))
+            })
             .map_or(own, |(_, (origin, _))| origin.clone())
     }
 

@@ -108,7 +108,8 @@ impl Node {
     /// Types every [`Node::Text`] below `path` that reads as a boolean or a number. True when
     /// something changed. Used only after the schema refused text inside a tagged enum.
     pub(crate) fn coerce_text_below(&mut self, path: &str) -> bool {
-        self.at_mut(&split_path(path)).is_some_and(Node::coerce_text)
+        self.at_mut(&split_path(path))
+            .is_some_and(Node::coerce_text)
     }
 
     fn coerce_text(&mut self) -> bool {

@@ -1,16 +1,32 @@
 //! The actor tree: a root supervisor and the actors it starts in a fixed order.
 //!
-//! Start order is [`START_ORDER`]; stop order is its reverse, so `storage` (the event-log writer)
-//! is the last to go and records everyone else's stop. Restart strategies come with the actor
-//! system issue; here a failed child is recorded and the node keeps running degraded.
+//! ```text
+//! root (supervisor)
+//!  ├── storage   the event-log writer; started first, stopped last
+//!  ├── chain     the chain spec and the chain section
+//!  ├── engine    the execution section (its client comes with the execution issue)
+//!  ├── bridge    the bridge section (its client comes with the Bitcoin issue)
+//!  └── stream    the governance section (its client comes with the governance issue)
+//! ```
+//!
+//! `network` and `sync` are configuration only in this layer and start no actor. Each child runs
+//! its own restart strategy (or the default one) through [`crate::supervision`]; the root records
+//! every start, stop, failure, restart, breaker change and escalation in the event log itself,
+//! so the record survives a failure of `storage`.
 
-mod chain;
+mod behaviours;
+mod child;
+mod control;
+mod health;
+mod recorder;
 mod root;
-mod storage;
+mod spec;
 
-pub use chain::{ChainActor, ChainMsg};
-pub use root::{RootActor, RootArgs, RootMsg};
-pub use storage::{StorageActor, StorageMsg};
+pub use behaviours::{Chain, ChainMsg, Section, SectionMsg, Storage, StorageMsg};
+pub use child::{Behaviour, ChildActor, ChildMsg};
+pub use control::{Control, Fault};
+pub use root::{ChildStatus, RootActor, RootArgs, RootMsg};
+pub use spec::{children, spec, ChildHandle, ChildSpec, Spawner};
 
 /// Actor names in start order.
-pub const START_ORDER: [&str; 2] = ["storage", "chain"];
+pub const START_ORDER: [&str; 5] = ["storage", "chain", "engine", "bridge", "stream"];

@@ -1,58 +1,247 @@
-//! The root supervisor: starts the enabled actors in order, records their lives, stops them in
-//! reverse.
+//! The root supervisor: starts the children in order, applies each child's restart strategy
+//! when it fails (panic, handler error, or failed health checks), escalates when a strategy gives
+//! up, and records every step in the event log.
 
-use alys_config::AlysConfig;
+use std::collections::HashSet;
+
 use alys_eventlog::event::{ActorLifecycle, Event, LifecycleChange};
 use alys_eventlog::EventLog;
-use ractor::{Actor, ActorCell, ActorProcessingErr, ActorRef, RpcReplyPort, SupervisionEvent};
+use ractor::{Actor, ActorId, ActorProcessingErr, ActorRef, RpcReplyPort, SupervisionEvent};
+use tokio::sync::mpsc;
+use tokio::time::Instant;
 
-use super::{ChainActor, StorageActor, StorageMsg};
+use super::control::{Control, Fault};
+use super::health;
+use super::recorder::Recorder;
+use super::spec::{ChildHandle, ChildSpec};
+use crate::supervision::{
+    ChildName, Decision, Escalation, Family, Jitter, RestartPolicy, TreePlan,
+};
 
 /// Messages to the root.
 #[derive(Debug)]
 pub enum RootMsg {
     /// Stop every child in reverse start order, then answer.
     Shutdown(RpcReplyPort<()>),
-    /// Names of the children that are running, in start order.
-    Running(RpcReplyPort<Vec<String>>),
+    /// Each child's name and status, in start order.
+    Status(RpcReplyPort<Vec<ChildStatus>>),
+    /// Inject a fault into a child (tests and drills).
+    Inject(String, Fault),
+    /// Start these children again (after a restart delay).
+    Restart {
+        /// The children to start, in start order.
+        names: Vec<String>,
+        /// The child whose failure caused the restart.
+        failed: String,
+        /// Its attempt number, as the restart policy counted it.
+        attempt: u32,
+        /// The delay that was waited, in milliseconds.
+        delay_ms: u64,
+    },
+    /// A circuit breaker's recovery timeout has passed.
+    RecoveryDue(String),
+    /// Time to probe a child's health.
+    HealthTick(String),
+    /// The outcome of a probe of one incarnation of a child.
+    HealthResult {
+        /// The child.
+        name: String,
+        /// Which start of the child was probed; answers from an earlier one are ignored.
+        generation: u64,
+        /// Whether it answered healthy in time.
+        ok: bool,
+    },
+}
+
+/// A child's condition as the root sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChildStatus {
+    /// The actor's name.
+    pub name: String,
+    /// Whether it is running now.
+    pub running: bool,
+    /// Restarts so far.
+    pub restarts: u32,
 }
 
 /// What the root needs to start the tree.
-#[derive(Debug)]
 pub struct RootArgs {
-    /// The event log, handed to `storage`.
+    /// The event log the root records lifecycle events in.
     pub log: EventLog,
     /// The config revision the tree runs under.
     pub revision: u64,
-    /// The active configuration.
-    pub config: AlysConfig,
+    /// The children, in start order.
+    pub children: Vec<ChildSpec>,
+    /// Jitter for backoff delays (tests use none).
+    pub jitter: Jitter,
+    /// Where an escalation is reported; the node stops with it.
+    pub escalations: mpsc::UnboundedSender<Escalation>,
 }
 
 /// The root supervisor.
 #[derive(Debug, Default)]
 pub struct RootActor;
 
+struct Child {
+    spec: ChildSpec,
+    handle: Option<ChildHandle>,
+    policy: RestartPolicy,
+    generation: u64,
+    failed_checks: u32,
+    restarts: u32,
+    last_error: String,
+}
+
 /// State of the root.
-#[derive(Debug)]
 pub struct RootState {
+    recorder: Recorder,
     revision: u64,
-    storage: ActorRef<StorageMsg>,
-    children: Vec<(String, ActorCell)>,
+    children: Vec<Child>,
+    plan: TreePlan,
+    stopping: HashSet<ActorId>,
+    escalations: mpsc::UnboundedSender<Escalation>,
 }
 
 impl RootState {
-    async fn record(&self, actor: &str, change: LifecycleChange) {
-        let event = Event::ActorLifecycle(ActorLifecycle {
+    fn record(&self, actor: &str, change: LifecycleChange) {
+        self.recorder.record(Event::ActorLifecycle(ActorLifecycle {
             actor: actor.to_owned(),
             config_revision: self.revision,
             change,
-        });
-        match ractor::call!(self.storage, StorageMsg::Append, event) {
-            Ok(Ok(_)) => {}
-            Ok(Err(error)) => {
-                tracing::warn!(target: "alys_node", actor, %error, "lifecycle event not recorded")
+        }));
+    }
+
+    fn index(&self, name: &str) -> Option<usize> {
+        self.children.iter().position(|c| c.spec.name == name)
+    }
+
+    async fn start_child(
+        &mut self,
+        myself: &ActorRef<RootMsg>,
+        i: usize,
+    ) -> Result<(), ActorProcessingErr> {
+        let handle = (self.children[i].spec.spawn)(myself.get_cell()).await?;
+        let child = &mut self.children[i];
+        child.handle = Some(handle);
+        child.generation += 1;
+        child.failed_checks = 0;
+        child.policy.on_started(Instant::now());
+        tracing::info!(target: "alys_node", actor = %child.spec.name, "actor started");
+        Ok(())
+    }
+
+    async fn stop_child(&mut self, i: usize) {
+        if let Some(handle) = self.children[i].handle.take() {
+            self.stopping.insert(handle.cell.get_id());
+            let _ = handle
+                .cell
+                .stop_and_wait(Some("supervisor".into()), None)
+                .await;
+        }
+    }
+
+    fn breaker_events(&mut self, i: usize) {
+        let transitions = self.children[i].policy.take_transitions();
+        for t in transitions {
+            self.record(
+                &self.children[i].spec.name.clone(),
+                LifecycleChange::Breaker {
+                    state: t.to.to_string(),
+                },
+            );
+        }
+    }
+
+    /// A child died or failed its health checks: decide, record, act.
+    async fn on_failure(
+        &mut self,
+        myself: &ActorRef<RootMsg>,
+        i: usize,
+        error: String,
+    ) -> Result<(), ActorProcessingErr> {
+        let name = self.children[i].spec.name.clone();
+        tracing::warn!(target: "alys_node", actor = %name, %error, "actor failed");
+        self.record(
+            &name,
+            LifecycleChange::Failed {
+                error: error.clone(),
+            },
+        );
+        self.children[i].last_error = error;
+        self.stop_child(i).await;
+
+        let decision = self.children[i].policy.on_failure(Instant::now());
+        self.breaker_events(i);
+        match decision {
+            Decision::Restart { delay, attempt } => {
+                let family =
+                    Family::of(&self.children[i].spec.strategy).unwrap_or(Family::OneForOne);
+                let plan = self.plan.plan(&ChildName::new(name.clone()), family)?;
+                for sibling in &plan.stop {
+                    if let Some(j) = self.index(sibling.as_str()) {
+                        if j != i && self.children[j].handle.is_some() {
+                            self.stop_child(j).await;
+                            self.record(sibling.as_str(), LifecycleChange::Stopped);
+                        }
+                    }
+                }
+                let names = plan.restart.iter().map(|c| c.as_str().to_owned()).collect();
+                let msg = RootMsg::Restart {
+                    names,
+                    failed: name,
+                    attempt,
+                    delay_ms: delay.as_millis() as u64,
+                };
+                if delay.is_zero() {
+                    myself.send_message(msg)?;
+                } else {
+                    let me = myself.clone();
+                    tokio::spawn(async move {
+                        tokio::time::sleep(delay).await;
+                        let _ = me.send_message(msg);
+                    });
+                }
             }
-            Err(error) => tracing::warn!(target: "alys_node", actor, %error, "storage unreachable"),
+            Decision::StayDown { until } => {
+                tracing::warn!(target: "alys_node", actor = %name, "circuit open; actor stays down");
+                if let Some(until) = until {
+                    let me = myself.clone();
+                    tokio::spawn(async move {
+                        tokio::time::sleep_until(until).await;
+                        let _ = me.send_message(RootMsg::RecoveryDue(name));
+                    });
+                }
+            }
+            Decision::Never => {
+                tracing::warn!(target: "alys_node", actor = %name, "actor stays down (restart strategy never); node degraded");
+            }
+            Decision::Escalate { reason } => {
+                let escalation = self.children[i]
+                    .policy
+                    .escalation(name.clone(), self.children[i].last_error.clone());
+                tracing::error!(target: "alys_node", actor = %name, %reason, "supervision gave up; stopping the node");
+                self.record(
+                    &name,
+                    LifecycleChange::Escalated {
+                        reason: escalation.to_string(),
+                    },
+                );
+                self.stop_all().await;
+                let _ = self.escalations.send(escalation);
+                myself.stop(Some("escalated".into()));
+            }
+        }
+        Ok(())
+    }
+
+    async fn stop_all(&mut self) {
+        for i in (0..self.children.len()).rev() {
+            if self.children[i].handle.is_some() {
+                self.stop_child(i).await;
+                let name = self.children[i].spec.name.clone();
+                self.record(&name, LifecycleChange::Stopped);
+                tracing::info!(target: "alys_node", actor = %name, "actor stopped");
+            }
         }
     }
 }
@@ -67,82 +256,201 @@ impl Actor for RootActor {
         myself: ActorRef<RootMsg>,
         args: RootArgs,
     ) -> Result<RootState, ActorProcessingErr> {
-        let cell = myself.get_cell();
-        let (storage, _) = Actor::spawn_linked(
-            Some("storage".into()),
-            StorageActor,
-            (args.log, args.revision),
-            cell.clone(),
-        )
-        .await?;
+        let plan = TreePlan::new(args.children.iter().map(|c| ChildName::new(c.name.clone())))?;
+        let children = args
+            .children
+            .into_iter()
+            .enumerate()
+            .map(|(n, spec)| Child {
+                policy: RestartPolicy::new(&spec.strategy, seeded(args.jitter, n)),
+                spec,
+                handle: None,
+                generation: 0,
+                failed_checks: 0,
+                restarts: 0,
+                last_error: String::new(),
+            })
+            .collect();
         let mut state = RootState {
+            recorder: Recorder::start(args.log),
             revision: args.revision,
-            storage: storage.clone(),
-            children: vec![("storage".into(), storage.get_cell())],
+            children,
+            plan,
+            stopping: HashSet::new(),
+            escalations: args.escalations,
         };
-        state.record("storage", LifecycleChange::Started).await;
-        tracing::info!(target: "alys_node", actor = "storage", "actor started");
-
-        if args.config.actors.chain_actor.enabled {
-            let (chain, _) = Actor::spawn_linked(
-                Some("chain".into()),
-                ChainActor,
-                args.config.chain.clone(),
-                cell,
-            )
-            .await?;
-            state.children.push(("chain".into(), chain.get_cell()));
-            state.record("chain", LifecycleChange::Started).await;
-            tracing::info!(target: "alys_node", actor = "chain", "actor started");
+        for i in 0..state.children.len() {
+            state.start_child(&myself, i).await?;
+            let name = state.children[i].spec.name.clone();
+            state.record(&name, LifecycleChange::Started);
+            health::schedule(&myself, &name, state.children[i].spec.health.interval);
         }
         Ok(state)
     }
 
     async fn handle(
         &self,
-        _myself: ActorRef<RootMsg>,
+        myself: ActorRef<RootMsg>,
         message: RootMsg,
         state: &mut RootState,
     ) -> Result<(), ActorProcessingErr> {
         match message {
             RootMsg::Shutdown(reply) => {
-                while let Some((name, cell)) = state.children.pop() {
-                    if name != "storage" {
-                        state.record(&name, LifecycleChange::Stopped).await;
-                    }
-                    cell.stop_and_wait(Some("shutdown".into()), None).await?;
-                    tracing::info!(target: "alys_node", actor = %name, "actor stopped");
-                }
+                state.stop_all().await;
                 let _ = reply.send(());
             }
-            RootMsg::Running(reply) => {
-                let _ = reply.send(state.children.iter().map(|(n, _)| n.clone()).collect());
+            RootMsg::Status(reply) => {
+                let status = state
+                    .children
+                    .iter()
+                    .map(|c| ChildStatus {
+                        name: c.spec.name.clone(),
+                        running: c.handle.is_some(),
+                        restarts: c.restarts,
+                    })
+                    .collect();
+                let _ = reply.send(status);
+            }
+            RootMsg::Inject(name, fault) => {
+                if let Some(handle) = state
+                    .index(&name)
+                    .and_then(|i| state.children[i].handle.clone())
+                {
+                    handle.control(Control::Inject(fault));
+                }
+            }
+            RootMsg::Restart {
+                names,
+                failed,
+                attempt,
+                delay_ms,
+            } => {
+                for name in names {
+                    let Some(i) = state.index(&name) else {
+                        continue;
+                    };
+                    if state.children[i].handle.is_some() {
+                        continue;
+                    }
+                    state.start_child(&myself, i).await?;
+                    state.children[i].restarts += 1;
+                    let strategy = state.children[i].spec.strategy.kind().to_owned();
+                    let attempt = if name == failed { attempt } else { 0 };
+                    state.record(
+                        &name,
+                        LifecycleChange::Restarted {
+                            strategy,
+                            attempt,
+                            delay_ms,
+                        },
+                    );
+                }
+            }
+            RootMsg::RecoveryDue(name) => {
+                let Some(i) = state.index(&name) else {
+                    return Ok(());
+                };
+                if let Some(Decision::Restart { attempt, .. }) =
+                    state.children[i].policy.on_recovery_due(Instant::now())
+                {
+                    state.breaker_events(i);
+                    myself.send_message(RootMsg::Restart {
+                        names: vec![name.clone()],
+                        failed: name,
+                        attempt,
+                        delay_ms: 0,
+                    })?;
+                }
+            }
+            RootMsg::HealthTick(name) => {
+                if let Some(i) = state.index(&name) {
+                    let child = &state.children[i];
+                    if let Some(handle) = child.handle.clone() {
+                        health::probe(
+                            &myself,
+                            name,
+                            child.generation,
+                            handle,
+                            child.spec.health.timeout,
+                        );
+                    }
+                }
+            }
+            RootMsg::HealthResult {
+                name,
+                generation,
+                ok,
+            } => {
+                let Some(i) = state.index(&name) else {
+                    return Ok(());
+                };
+                if state.children[i].generation != generation || state.children[i].handle.is_none()
+                {
+                    return Ok(());
+                }
+                if ok {
+                    state.children[i].failed_checks = 0;
+                    state.children[i].policy.on_healthy(Instant::now());
+                    state.breaker_events(i);
+                } else {
+                    state.children[i].failed_checks += 1;
+                    let threshold = state.children[i].spec.health.failure_threshold.max(1);
+                    if state.children[i].failed_checks >= threshold {
+                        let error = format!("failed {threshold} health check(s) in a row");
+                        state.on_failure(&myself, i, error).await?;
+                    }
+                }
             }
         }
         Ok(())
     }
 
-    async fn handle_supervisor_evt(
+    async fn post_stop(
         &self,
         _myself: ActorRef<RootMsg>,
+        state: &mut RootState,
+    ) -> Result<(), ActorProcessingErr> {
+        // Every decision is on disk before the root is reported stopped.
+        state.recorder.close();
+        Ok(())
+    }
+
+    async fn handle_supervisor_evt(
+        &self,
+        myself: ActorRef<RootMsg>,
         event: SupervisionEvent,
         state: &mut RootState,
     ) -> Result<(), ActorProcessingErr> {
-        if let SupervisionEvent::ActorFailed(cell, error) = event {
-            let name = cell.get_name().unwrap_or_else(|| cell.get_id().to_string());
-            tracing::warn!(target: "alys_node", actor = %name, %error, "actor failed; node degraded");
-            state.children.retain(|(_, c)| c.get_id() != cell.get_id());
-            if name != "storage" {
-                state
-                    .record(
-                        &name,
-                        LifecycleChange::Failed {
-                            error: error.to_string(),
-                        },
-                    )
-                    .await;
+        let (cell, error) = match event {
+            SupervisionEvent::ActorFailed(cell, error) => (cell, error.to_string()),
+            SupervisionEvent::ActorTerminated(cell, _, reason) => {
+                (cell, reason.unwrap_or_else(|| "stopped".into()))
             }
+            _ => return Ok(()),
+        };
+        if state.stopping.remove(&cell.get_id()) {
+            return Ok(());
+        }
+        let found = state.children.iter().position(|c| {
+            c.handle
+                .as_ref()
+                .is_some_and(|h| h.cell.get_id() == cell.get_id())
+        });
+        if let Some(i) = found {
+            state.children[i].handle = None;
+            state.on_failure(&myself, i, error).await?;
         }
         Ok(())
+    }
+}
+
+/// Gives each child its own jitter seed so that siblings do not restart in lockstep.
+fn seeded(jitter: Jitter, n: usize) -> Jitter {
+    match jitter {
+        Jitter::Proportional { fraction, seed } => Jitter::Proportional {
+            fraction,
+            seed: seed.wrapping_add(n as u64),
+        },
+        other => other,
     }
 }

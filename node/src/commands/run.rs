@@ -10,10 +10,11 @@ use ractor::Actor;
 use tokio::signal::unix::{signal, SignalKind};
 
 use super::load_config_with;
-use crate::actors::{RootActor, RootArgs, RootMsg};
+use crate::actors::{self, RootActor, RootArgs, RootMsg};
 use crate::cli::RunArgs;
 use crate::data_dir::DataDir;
 use crate::error::NodeError;
+use crate::supervision::Jitter;
 use crate::{record, telemetry};
 
 /// Runs the node in the foreground. Returns after an orderly stop.
@@ -22,7 +23,13 @@ pub fn run(args: &RunArgs) -> Result<(), NodeError> {
     let option_sets = args
         .data_dir
         .iter()
-        .map(|d| ("--data-dir".to_owned(), "system.data_dir".to_owned(), d.display().to_string()))
+        .map(|d| {
+            (
+                "--data-dir".to_owned(),
+                "system.data_dir".to_owned(),
+                d.display().to_string(),
+            )
+        })
         .collect();
     let loaded = load_config_with(&args.config, option_sets)?;
     telemetry::init(&loaded.config.logging);
@@ -98,17 +105,27 @@ async fn run_tree(
     let mut term = signal(SignalKind::terminate()).map_err(NodeError::Runtime)?;
     let mut int = signal(SignalKind::interrupt()).map_err(NodeError::Runtime)?;
 
+    let (escalations, mut escalated) = tokio::sync::mpsc::unbounded_channel();
+    let seed = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos() as u64);
     let args = RootArgs {
         log: log.clone(),
         revision,
-        config: loaded.config,
+        children: actors::children(&loaded.config, &log),
+        jitter: Jitter::Proportional {
+            fraction: 0.1,
+            seed,
+        },
+        escalations,
     };
-    let (root, handle) = Actor::spawn(Some("root".into()), RootActor, args)
-        .await
-        .map_err(|e| NodeError::Actor {
-            actor: "root".into(),
-            message: e.to_string(),
-        })?;
+    let (root, handle) =
+        Actor::spawn(None, RootActor, args)
+            .await
+            .map_err(|e| NodeError::Actor {
+                actor: "root".into(),
+                message: e.to_string(),
+            })?;
     let server = remote::serve(log, &dir.socket()).map_err(|source| NodeError::DataDir {
         path: dir.socket(),
         what: "cannot serve the event log socket",
@@ -116,17 +133,27 @@ async fn run_tree(
     })?;
     tracing::info!(target: "alys_node", socket = %dir.socket().display(), "node running");
 
-    let signal_name = tokio::select! {
-        _ = term.recv() => "SIGTERM",
-        _ = int.recv() => "SIGINT",
+    let stop_reason = tokio::select! {
+        _ = term.recv() => Ok("SIGTERM"),
+        _ = int.recv() => Ok("SIGINT"),
+        Some(escalation) = escalated.recv() => Err(escalation),
     };
-    tracing::info!(target: "alys_node", signal = signal_name, "stopping");
     drop(server);
-    let stopped = ractor::call!(root, RootMsg::Shutdown).map_err(|e| NodeError::Actor {
-        actor: "root".into(),
-        message: e.to_string(),
-    });
-    root.stop(None);
-    let _ = handle.await;
-    stopped
+    match stop_reason {
+        Ok(signal_name) => {
+            tracing::info!(target: "alys_node", signal = signal_name, "stopping");
+            let stopped = ractor::call!(root, RootMsg::Shutdown).map_err(|e| NodeError::Actor {
+                actor: "root".into(),
+                message: e.to_string(),
+            });
+            root.stop(None);
+            let _ = handle.await;
+            stopped
+        }
+        Err(escalation) => {
+            // The root has stopped the tree in order before reporting.
+            let _ = handle.await;
+            Err(NodeError::Escalated(escalation))
+        }
+    }
 }

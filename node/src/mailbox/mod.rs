@@ -20,7 +20,8 @@
 //!   not counted, always go first and are never dropped;
 //! - backpressure when full: `drop_oldest` evicts the oldest message of the lowest non-empty
 //!   lane, `drop_newest` refuses the new one, `fail` hands it back at once, `block` waits for
-//!   room for at most `message_timeout`, then hands it back;
+//!   room for at most `message_timeout`, then hands it back; waiting senders get room in
+//!   arrival order;
 //! - priority lanes ([`Priority`], 0 first) shared `strict`ly, `round_robin` or
 //!   `weighted_fair` (lane `i` gets `levels - i` turns per round);
 //! - dead letters ([`DeadLetters`]) for everything dropped or handed back;

@@ -1,0 +1,138 @@
+//! What each actor of the tree does in this layer: `storage` appends to the event log, `chain`
+//! holds the chain spec, and `engine`, `bridge` and `stream` hold their config sections until
+//! their clients arrive.
+
+use std::marker::PhantomData;
+
+use alys_config::chain_spec::ChainSpec;
+use alys_config::schema::chain::ChainConfig;
+use alys_eventlog::event::Event;
+use alys_eventlog::{EventLog, LogError, Offset};
+use ractor::ActorProcessingErr;
+use tokio::sync::oneshot;
+
+use super::child::Behaviour;
+
+/// `storage`: the event-log writer of the tree.
+#[derive(Debug, Default)]
+pub struct Storage;
+
+/// Messages to `storage`.
+#[derive(Debug)]
+pub enum StorageMsg {
+    /// Append an event; the reply comes once it is durable.
+    Append(Event, oneshot::Sender<Result<Offset, LogError>>),
+}
+
+impl Behaviour for Storage {
+    type Msg = StorageMsg;
+    type State = EventLog;
+    type Args = EventLog;
+
+    fn start(&self, log: &EventLog) -> Result<EventLog, ActorProcessingErr> {
+        Ok(log.clone())
+    }
+
+    fn handle(&self, msg: StorageMsg, log: &mut EventLog) -> Result<(), ActorProcessingErr> {
+        match msg {
+            // The append waits for a flush; do it off the actor's thread and answer from there.
+            StorageMsg::Append(event, reply) => {
+                let log = log.clone();
+                tokio::task::spawn_blocking(move || {
+                    let _ = reply.send(log.append(&event));
+                });
+            }
+        }
+        Ok(())
+    }
+}
+
+/// `chain`: the chain section and the chain spec it names.
+#[derive(Debug, Default)]
+pub struct Chain;
+
+/// Messages to `chain`.
+#[derive(Debug)]
+pub enum ChainMsg {
+    /// The chain id in force: the spec's, else the config's.
+    ChainId(oneshot::Sender<Option<u64>>),
+}
+
+/// State of `chain`.
+#[derive(Debug)]
+pub struct ChainState {
+    config: ChainConfig,
+    spec: Option<ChainSpec>,
+}
+
+impl Behaviour for Chain {
+    type Msg = ChainMsg;
+    type State = ChainState;
+    type Args = ChainConfig;
+
+    fn start(&self, config: &ChainConfig) -> Result<ChainState, ActorProcessingErr> {
+        let spec = match &config.spec_file {
+            Some(path) => Some(ChainSpec::load(path)?),
+            None => None,
+        };
+        if let Some(spec) = &spec {
+            tracing::debug!(target: "alys_node", chain_id = spec.chain_id, "chain spec loaded");
+        }
+        Ok(ChainState {
+            config: config.clone(),
+            spec,
+        })
+    }
+
+    fn handle(&self, msg: ChainMsg, state: &mut ChainState) -> Result<(), ActorProcessingErr> {
+        match msg {
+            ChainMsg::ChainId(reply) => {
+                let _ = reply.send(
+                    state
+                        .spec
+                        .as_ref()
+                        .map(|s| s.chain_id)
+                        .or(state.config.chain_id),
+                );
+            }
+        }
+        Ok(())
+    }
+}
+
+/// An actor that, in this layer, owns one config section and its health: `engine`, `bridge`,
+/// `stream`.
+#[derive(Debug)]
+pub struct Section<T>(PhantomData<fn() -> T>);
+
+impl<T> Default for Section<T> {
+    fn default() -> Self {
+        Section(PhantomData)
+    }
+}
+
+/// Messages to a [`Section`] actor.
+#[derive(Debug)]
+pub enum SectionMsg<T> {
+    /// A copy of the section in force.
+    Get(oneshot::Sender<T>),
+}
+
+impl<T: Clone + std::fmt::Debug + Send + 'static> Behaviour for Section<T> {
+    type Msg = SectionMsg<T>;
+    type State = T;
+    type Args = T;
+
+    fn start(&self, section: &T) -> Result<T, ActorProcessingErr> {
+        Ok(section.clone())
+    }
+
+    fn handle(&self, msg: SectionMsg<T>, section: &mut T) -> Result<(), ActorProcessingErr> {
+        match msg {
+            SectionMsg::Get(reply) => {
+                let _ = reply.send(section.clone());
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,343 @@
+//! The root supervisor on a real actor tree and a real event log: each restart strategy driven by
+//! injected faults (panic, handler error, failed health checks), in paused tokio time.
+
+use std::time::Duration;
+
+use alys_config::schema::actors::{
+    ActorConfig, BackoffPolicy, CircuitBreakerPolicy, RestartLimit, RestartStrategy,
+};
+use alys_config::schema::execution::ExecutionConfig;
+use alys_eventlog::event::{Event, LifecycleChange};
+use alys_eventlog::{EventLog, Offset};
+use alys_node::actors::{spec, ChildStatus, Fault, RootActor, RootArgs, RootMsg, Section};
+use alys_node::supervision::{Escalation, Jitter};
+use ractor::{Actor, ActorRef};
+use tokio::sync::mpsc;
+
+struct Tree {
+    _dir: tempfile::TempDir,
+    log: EventLog,
+    root: ActorRef<RootMsg>,
+    escalations: mpsc::UnboundedReceiver<Escalation>,
+}
+
+/// A tree of sections named `names`, each with `strategy` and health checks every `health`.
+async fn tree(names: &[&str], strategy: RestartStrategy, health: Duration) -> Tree {
+    let dir = tempfile::tempdir().unwrap();
+    let log = EventLog::open(&dir.path().join("eventlog")).unwrap();
+    let mut actor = ActorConfig {
+        restart_strategy: Some(strategy.clone()),
+        ..ActorConfig::default()
+    };
+    actor.health_check.interval = health;
+    actor.health_check.failure_threshold = 2;
+    let children = names
+        .iter()
+        .map(|n| {
+            spec(
+                n,
+                &actor,
+                &strategy,
+                Section::<ExecutionConfig>::default,
+                ExecutionConfig::default(),
+            )
+        })
+        .collect();
+    let (tx, escalations) = mpsc::unbounded_channel();
+    let args = RootArgs {
+        log: log.clone(),
+        revision: 7,
+        children,
+        jitter: Jitter::None,
+        escalations: tx,
+    };
+    let (root, _) = Actor::spawn(None, RootActor, args).await.unwrap();
+    Tree {
+        _dir: dir,
+        log,
+        root,
+        escalations,
+    }
+}
+
+impl Tree {
+    fn inject(&self, actor: &str, fault: Fault) {
+        self.root
+            .send_message(RootMsg::Inject(actor.into(), fault))
+            .unwrap();
+    }
+
+    async fn status(&self) -> Vec<ChildStatus> {
+        ractor::call!(self.root, RootMsg::Status).unwrap()
+    }
+
+    /// Lifecycle changes recorded so far, as (actor, change).
+    fn history(&self) -> Vec<(String, LifecycleChange)> {
+        self.log
+            .read(Offset(0), None)
+            .filter_map(|e| match e.unwrap().event().unwrap() {
+                Event::ActorLifecycle(l) => Some((l.actor, l.change)),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// Waits until `count` lifecycle changes match `pred`, or panics after 20 s of real time
+    /// with the history. Tokio time is paused and jumps ahead whenever the tree is idle; the
+    /// short real pause lets the recorder's disk writes land meanwhile.
+    async fn wait_for(
+        &self,
+        count: usize,
+        pred: impl Fn(&(String, LifecycleChange)) -> bool,
+    ) -> Vec<(String, LifecycleChange)> {
+        let deadline = std::time::Instant::now() + Duration::from_secs(20);
+        while std::time::Instant::now() < deadline {
+            let h = self.history();
+            if h.iter().filter(|e| pred(e)).count() >= count {
+                return h;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        panic!("condition not met; history: {:#?}", self.history());
+    }
+}
+
+fn restarted(actor: &str) -> impl Fn(&(String, LifecycleChange)) -> bool + '_ {
+    move |(a, c)| a == actor && matches!(c, LifecycleChange::Restarted { .. })
+}
+
+fn limit(max_retries: u32) -> RestartLimit {
+    RestartLimit {
+        max_retries,
+        within_time: Duration::from_secs(60),
+    }
+}
+
+const NO_HEALTH: Duration = Duration::from_secs(3600);
+
+#[tokio::test(start_paused = true)]
+async fn one_for_one_restarts_only_the_failed_actor_then_escalates_past_max_retries() {
+    let mut t = tree(
+        &["a", "b", "c"],
+        RestartStrategy::OneForOne(limit(2)),
+        NO_HEALTH,
+    )
+    .await;
+    t.inject("b", Fault::Panic);
+    t.wait_for(1, restarted("b")).await;
+    t.inject("b", Fault::Error);
+    let h = t.wait_for(2, restarted("b")).await;
+    assert!(
+        !h.iter()
+            .any(|(a, c)| a != "b" && !matches!(c, LifecycleChange::Started)),
+        "{h:#?}"
+    );
+
+    t.inject("b", Fault::Panic);
+    let escalation = tokio::time::timeout(Duration::from_secs(60), t.escalations.recv())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(escalation.child, "b");
+    assert!(
+        escalation.to_string().contains("injected panic"),
+        "{escalation}"
+    );
+    let h = t
+        .wait_for(1, |(a, c)| {
+            a == "b" && matches!(c, LifecycleChange::Escalated { .. })
+        })
+        .await;
+    let stops: Vec<&str> = h
+        .iter()
+        .filter(|(_, c)| *c == LifecycleChange::Stopped)
+        .map(|(a, _)| a.as_str())
+        .collect();
+    assert_eq!(
+        stops,
+        vec!["c", "a"],
+        "the rest stop in reverse start order"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn one_for_all_stops_the_rest_in_reverse_and_restarts_all_in_order() {
+    let t = tree(
+        &["a", "b", "c"],
+        RestartStrategy::OneForAll(limit(3)),
+        NO_HEALTH,
+    )
+    .await;
+    t.inject("b", Fault::Panic);
+    let h = t
+        .wait_for(3, |(_, c)| matches!(c, LifecycleChange::Restarted { .. }))
+        .await;
+    let after: Vec<(String, String)> = h
+        .iter()
+        .skip(3)
+        .map(|(a, c)| {
+            (
+                a.clone(),
+                format!("{c:?}")
+                    .split([' ', '{'])
+                    .next()
+                    .unwrap()
+                    .to_owned(),
+            )
+        })
+        .collect();
+    let expected: Vec<(String, String)> = [
+        ("b", "Failed"),
+        ("c", "Stopped"),
+        ("a", "Stopped"),
+        ("a", "Restarted"),
+        ("b", "Restarted"),
+        ("c", "Restarted"),
+    ]
+    .iter()
+    .map(|(a, c)| (a.to_string(), c.to_string()))
+    .collect();
+    assert_eq!(after, expected);
+}
+
+#[tokio::test(start_paused = true)]
+async fn rest_for_one_restarts_the_failed_actor_and_those_started_after_it() {
+    let t = tree(
+        &["a", "b", "c"],
+        RestartStrategy::RestForOne(limit(3)),
+        NO_HEALTH,
+    )
+    .await;
+    t.inject("b", Fault::Error);
+    let h = t
+        .wait_for(2, |(_, c)| matches!(c, LifecycleChange::Restarted { .. }))
+        .await;
+    let touched: Vec<&str> = h.iter().skip(3).map(|(a, _)| a.as_str()).collect();
+    assert_eq!(touched, vec!["b", "c", "b", "c"]);
+    assert!(t.status().await.iter().all(|s| s.running));
+}
+
+#[tokio::test(start_paused = true)]
+async fn exponential_backoff_doubles_the_delay_up_to_the_cap_then_escalates() {
+    let policy = BackoffPolicy {
+        initial_delay: Duration::from_secs(1),
+        max_delay: Duration::from_secs(4),
+        multiplier: 2.0,
+        max_retries: 4,
+    };
+    let mut t = tree(
+        &["a"],
+        RestartStrategy::ExponentialBackoff(policy),
+        NO_HEALTH,
+    )
+    .await;
+    for n in 1..=4 {
+        let before = tokio::time::Instant::now();
+        t.inject("a", Fault::Panic);
+        t.wait_for(n, restarted("a")).await;
+        let waited = before.elapsed();
+        let expected = Duration::from_secs([1, 2, 4, 4][n - 1]);
+        assert!(
+            waited >= expected,
+            "restart {n} after {waited:?}, expected at least {expected:?}"
+        );
+    }
+    let delays: Vec<(u32, u64)> = t
+        .history()
+        .into_iter()
+        .filter_map(|(_, c)| match c {
+            LifecycleChange::Restarted {
+                attempt, delay_ms, ..
+            } => Some((attempt, delay_ms)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(delays, vec![(1, 1000), (2, 2000), (3, 4000), (4, 4000)]);
+    t.inject("a", Fault::Panic);
+    let escalation = tokio::time::timeout(Duration::from_secs(60), t.escalations.recv())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(escalation.child, "a");
+}
+
+#[tokio::test(start_paused = true)]
+async fn circuit_breaker_opens_waits_the_recovery_timeout_then_closes_after_healthy_checks() {
+    let policy = CircuitBreakerPolicy {
+        failure_threshold: 2,
+        recovery_timeout: Duration::from_secs(30),
+        success_threshold: 2,
+    };
+    let t = tree(
+        &["a"],
+        RestartStrategy::CircuitBreaker(policy),
+        Duration::from_secs(5),
+    )
+    .await;
+    t.inject("a", Fault::Panic);
+    t.wait_for(1, restarted("a")).await;
+    let opened_at = tokio::time::Instant::now();
+    t.inject("a", Fault::Panic);
+    t.wait_for(1, |(_, c)| {
+        *c == LifecycleChange::Breaker {
+            state: "open".into(),
+        }
+    })
+    .await;
+    assert!(
+        !t.status().await[0].running,
+        "open breaker keeps the actor down"
+    );
+
+    let h = t.wait_for(2, restarted("a")).await;
+    assert!(opened_at.elapsed() >= Duration::from_secs(30));
+    assert!(
+        h.iter().any(|(_, c)| *c
+            == LifecycleChange::Breaker {
+                state: "half_open".into()
+            }),
+        "{h:#?}"
+    );
+    t.wait_for(1, |(_, c)| {
+        *c == LifecycleChange::Breaker {
+            state: "closed".into(),
+        }
+    })
+    .await;
+    assert!(t.status().await[0].running);
+}
+
+#[tokio::test(start_paused = true)]
+async fn never_leaves_the_actor_down_and_the_others_running() {
+    let t = tree(&["a", "b"], RestartStrategy::Never {}, NO_HEALTH).await;
+    t.inject("a", Fault::Panic);
+    t.wait_for(1, |(a, c)| {
+        a == "a" && matches!(c, LifecycleChange::Failed { .. })
+    })
+    .await;
+    tokio::time::sleep(Duration::from_secs(600)).await;
+    let status = t.status().await;
+    assert!(!status[0].running && status[1].running, "{status:?}");
+    assert!(!t
+        .history()
+        .iter()
+        .any(|(_, c)| matches!(c, LifecycleChange::Restarted { .. })));
+}
+
+#[tokio::test(start_paused = true)]
+async fn failed_health_checks_count_as_a_failure_and_restart_the_actor() {
+    let t = tree(
+        &["a"],
+        RestartStrategy::OneForOne(limit(3)),
+        Duration::from_secs(5),
+    )
+    .await;
+    t.inject("a", Fault::FailHealth { count: 2 });
+    let h = t.wait_for(1, restarted("a")).await;
+    let failed = h.iter().find_map(|(_, c)| match c {
+        LifecycleChange::Failed { error } => Some(error.clone()),
+        _ => None,
+    });
+    assert_eq!(failed.as_deref(), Some("failed 2 health check(s) in a row"));
+}
