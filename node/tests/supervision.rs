@@ -3,13 +3,17 @@
 
 use std::time::Duration;
 
+use alys_config::schema::actors::ActorSystemConfig;
 use alys_config::schema::actors::{
     ActorConfig, BackoffPolicy, CircuitBreakerPolicy, RestartLimit, RestartStrategy,
 };
 use alys_config::schema::execution::ExecutionConfig;
 use alys_eventlog::event::{Event, LifecycleChange};
 use alys_eventlog::{EventLog, Offset};
-use alys_node::actors::{spec, ChildStatus, Fault, RootActor, RootArgs, RootMsg, Section};
+use alys_node::actors::{
+    spec, ChildStatus, Fault, RootActor, RootArgs, RootMsg, Section, SectionMsg,
+};
+use alys_node::mailbox::{MailboxSender, MailboxSettings, Priority};
 use alys_node::supervision::{Escalation, Jitter};
 use ractor::{Actor, ActorRef};
 use tokio::sync::mpsc;
@@ -19,6 +23,7 @@ struct Tree {
     log: EventLog,
     root: ActorRef<RootMsg>,
     escalations: mpsc::UnboundedReceiver<Escalation>,
+    senders: Vec<MailboxSender<SectionMsg<ExecutionConfig>>>,
 }
 
 /// A tree of sections named `names`, each with `strategy` and health checks every `health`.
@@ -31,18 +36,22 @@ async fn tree(names: &[&str], strategy: RestartStrategy, health: Duration) -> Tr
     };
     actor.health_check.interval = health;
     actor.health_check.failure_threshold = 2;
-    let children = names
-        .iter()
-        .map(|n| {
-            spec(
-                n,
-                &actor,
-                &strategy,
-                Section::<ExecutionConfig>::default,
-                ExecutionConfig::default(),
-            )
-        })
-        .collect();
+    let system = ActorSystemConfig::default();
+    let mut senders = Vec::new();
+    let mut children = Vec::new();
+    for name in names {
+        let settings = MailboxSettings::for_actor(&system, &actor);
+        let (spec, sender) = spec(
+            name,
+            &actor,
+            &system,
+            settings,
+            Section::<ExecutionConfig>::default,
+            ExecutionConfig::default(),
+        );
+        children.push(spec);
+        senders.push(sender);
+    }
     let (tx, escalations) = mpsc::unbounded_channel();
     let args = RootArgs {
         log: log.clone(),
@@ -57,6 +66,7 @@ async fn tree(names: &[&str], strategy: RestartStrategy, health: Duration) -> Tr
         log,
         root,
         escalations,
+        senders,
     }
 }
 
@@ -340,4 +350,37 @@ async fn failed_health_checks_count_as_a_failure_and_restart_the_actor() {
         _ => None,
     });
     assert_eq!(failed.as_deref(), Some("failed 2 health check(s) in a row"));
+}
+
+#[tokio::test(start_paused = true)]
+async fn messages_sent_while_an_actor_restarts_wait_in_its_mailbox_and_are_answered_after() {
+    let policy = BackoffPolicy {
+        initial_delay: Duration::from_secs(5),
+        max_delay: Duration::from_secs(5),
+        multiplier: 1.0,
+        max_retries: 3,
+    };
+    let t = tree(
+        &["a"],
+        RestartStrategy::ExponentialBackoff(policy),
+        NO_HEALTH,
+    )
+    .await;
+    t.inject("a", Fault::Panic);
+    t.wait_for(1, |(_, c)| matches!(c, LifecycleChange::Failed { .. }))
+        .await;
+    assert!(!t.status().await[0].running);
+
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    t.senders[0]
+        .send(SectionMsg::Get(tx), Priority::DEFAULT)
+        .await
+        .unwrap();
+    let section = tokio::time::timeout(Duration::from_secs(60), rx)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(section, ExecutionConfig::default());
+    assert!(t.status().await[0].running);
+    assert_eq!(t.senders[0].metrics().delivered, 1);
 }

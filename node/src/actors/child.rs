@@ -1,11 +1,20 @@
 //! One supervised actor: a ractor actor that wraps a [`Behaviour`] (what the actor does) with the
 //! control messages every child answers (health, injected faults).
+//!
+//! The actor's own messages arrive through its configured mailbox ([`crate::mailbox`]), which
+//! outlives restarts: a message sent while the actor restarts waits there. ractor's unbounded
+//! queue carries only control messages and the mailbox's doorbell (`Drain`), at most one of which
+//! is outstanding; each `Drain` handles one batch, then rings again if more wait, so control
+//! messages are never stuck behind a flood.
 
 use std::fmt::Debug;
+use std::sync::Arc;
 
 use ractor::{Actor, ActorProcessingErr, ActorRef};
+use tokio::sync::Mutex;
 
 use super::control::{Control, Fault};
+use crate::mailbox::{MailboxReceiver, MailboxSender};
 
 /// What a supervised actor does with its own messages.
 pub trait Behaviour: Send + Sync + 'static {
@@ -28,13 +37,23 @@ pub trait Behaviour: Send + Sync + 'static {
     }
 }
 
-/// Messages of a supervised actor.
+/// Messages of a supervised actor on ractor's queue.
 #[derive(Debug)]
-pub enum ChildMsg<M> {
+pub enum ChildMsg {
     /// A control message.
     Control(Control),
-    /// The actor's own message.
-    App(M),
+    /// The mailbox's doorbell: messages wait.
+    Drain,
+}
+
+/// What a child is started with: its behaviour's arguments and its mailbox.
+pub struct ChildArgs<B: Behaviour> {
+    /// The behaviour's arguments.
+    pub args: B::Args,
+    /// The sending side, to install the doorbell on.
+    pub sender: MailboxSender<B::Msg>,
+    /// The receiving side, shared by successive incarnations of the actor.
+    pub receiver: Arc<Mutex<MailboxReceiver<B::Msg>>>,
 }
 
 /// The ractor actor that runs a [`Behaviour`].
@@ -45,21 +64,31 @@ pub struct ChildActor<B>(pub B);
 pub struct ChildState<B: Behaviour> {
     inner: B::State,
     failing_checks: u32,
+    receiver: Arc<Mutex<MailboxReceiver<B::Msg>>>,
 }
 
 impl<B: Behaviour> Actor for ChildActor<B> {
-    type Msg = ChildMsg<B::Msg>;
+    type Msg = ChildMsg;
     type State = ChildState<B>;
-    type Arguments = B::Args;
+    type Arguments = ChildArgs<B>;
 
     async fn pre_start(
         &self,
-        _myself: ActorRef<Self::Msg>,
-        args: B::Args,
+        myself: ActorRef<Self::Msg>,
+        args: ChildArgs<B>,
     ) -> Result<Self::State, ActorProcessingErr> {
+        let inner = self.0.start(&args.args)?;
+        // The previous incarnation may have taken a doorbell with it; drain once on start so
+        // messages that waited through a restart are handled (a spare `Drain` finds nothing).
+        let bell = myself.clone();
+        args.sender.set_waker(Box::new(move || {
+            let _ = bell.send_message(ChildMsg::Drain);
+        }));
+        myself.send_message(ChildMsg::Drain)?;
         Ok(ChildState {
-            inner: self.0.start(&args)?,
+            inner,
             failing_checks: 0,
+            receiver: args.receiver,
         })
     }
 
@@ -70,7 +99,18 @@ impl<B: Behaviour> Actor for ChildActor<B> {
         state: &mut Self::State,
     ) -> Result<(), ActorProcessingErr> {
         match message {
-            ChildMsg::App(msg) => self.0.handle(msg, &mut state.inner),
+            ChildMsg::Drain => {
+                let mut receiver = state.receiver.lock().await;
+                let batch = receiver.try_recv_batch();
+                if !batch.is_empty() {
+                    receiver.notify_when_ready();
+                }
+                drop(receiver);
+                for queued in batch {
+                    self.0.handle(queued.msg, &mut state.inner)?;
+                }
+                Ok(())
+            }
             ChildMsg::Control(Control::Health(reply)) => {
                 let ok = if state.failing_checks > 0 {
                     state.failing_checks -= 1;

@@ -23,7 +23,7 @@ mod root;
 mod spec;
 
 pub use behaviours::{Chain, ChainMsg, Section, SectionMsg, Storage, StorageMsg};
-pub use child::{Behaviour, ChildActor, ChildMsg};
+pub use child::{Behaviour, ChildActor, ChildArgs, ChildMsg};
 pub use control::{Control, Fault};
 pub use root::{ChildStatus, RootActor, RootArgs, RootMsg};
 pub use spec::{children, spec, ChildHandle, ChildSpec, Spawner};

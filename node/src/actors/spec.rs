@@ -5,14 +5,17 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
-use alys_config::schema::actors::{ActorConfig, ActorHealthCheck, RestartStrategy};
+use alys_config::schema::actors::{
+    ActorConfig, ActorHealthCheck, ActorSystemConfig, RestartStrategy,
+};
 use alys_config::AlysConfig;
 use alys_eventlog::EventLog;
 use ractor::{Actor, ActorCell, SpawnErr};
 
-use super::behaviours::{Chain, Section, Storage};
-use super::child::{Behaviour, ChildActor, ChildMsg};
+use super::behaviours::{Chain, Section, Storage, StorageMsg};
+use super::child::{Behaviour, ChildActor, ChildArgs, ChildMsg};
 use super::control::Control;
+use crate::mailbox::{mailbox, MailboxSender, MailboxSettings};
 
 /// A running child: its cell and a way to send it control messages.
 #[derive(Clone)]
@@ -56,20 +59,29 @@ impl std::fmt::Debug for ChildSpec {
     }
 }
 
-/// A spec for a child running `behaviour` with `args`.
+/// A spec for a child running `behaviour` with `args`, and the sending side of its mailbox,
+/// which stays valid across restarts.
 pub fn spec<B>(
     name: &str,
     actor: &ActorConfig,
-    default: &RestartStrategy,
+    system: &ActorSystemConfig,
+    mailbox_settings: MailboxSettings,
     behaviour: fn() -> B,
     args: B::Args,
-) -> ChildSpec
+) -> (ChildSpec, MailboxSender<B::Msg>)
 where
     B: Behaviour + std::fmt::Debug,
     B::Args: Clone + Sync,
 {
+    let (sender, receiver) = mailbox::<B::Msg>(name, mailbox_settings);
+    let receiver = Arc::new(tokio::sync::Mutex::new(receiver));
+    let doorbell = sender.clone();
     let spawn: Spawner = Arc::new(move |supervisor: ActorCell| {
-        let args = args.clone();
+        let args = ChildArgs {
+            args: args.clone(),
+            sender: doorbell.clone(),
+            receiver: receiver.clone(),
+        };
         Box::pin(async move {
             let (actor_ref, _) =
                 Actor::spawn_linked(None, ChildActor(behaviour()), args, supervisor).await?;
@@ -79,67 +91,99 @@ where
             Ok(ChildHandle { cell, control })
         })
     });
-    ChildSpec {
+    let spec = ChildSpec {
         name: name.to_owned(),
         strategy: actor
             .restart_strategy
             .clone()
-            .unwrap_or_else(|| default.clone()),
+            .unwrap_or_else(|| system.supervision.default_restart_strategy.clone()),
         health: actor.health_check.clone(),
         spawn,
-    }
+    };
+    (spec, sender)
 }
 
-/// The enabled children of `config`, in start order: storage, chain, engine, bridge, stream.
-/// `network` and `sync` are configuration only in this layer and start no actor.
-pub fn children(config: &AlysConfig, log: &EventLog) -> Vec<ChildSpec> {
-    let actors = &config.actors;
-    let default = &actors.supervision.default_restart_strategy;
+/// The enabled children of `config`, in start order: storage, chain, engine, bridge, stream,
+/// with the sending side of `storage`'s mailbox. `network` and `sync` are configuration only in
+/// this layer and start no actor.
+pub fn children(
+    config: &AlysConfig,
+    log: &EventLog,
+) -> (Vec<ChildSpec>, Option<MailboxSender<StorageMsg>>) {
+    let system = &config.actors;
+    let data_dir = &config.system.data_dir;
+    let settings =
+        |actor: &ActorConfig| MailboxSettings::for_actor(system, actor).with_data_dir(data_dir);
     let mut out = Vec::new();
-    if actors.storage_actor.enabled {
-        out.push(spec(
+    let mut storage = None;
+    if system.storage_actor.enabled {
+        let a = &system.storage_actor;
+        let (spec, sender) = spec(
             "storage",
-            &actors.storage_actor,
-            default,
+            a,
+            system,
+            settings(a),
             Storage::default,
             log.clone(),
-        ));
+        );
+        out.push(spec);
+        storage = Some(sender);
     }
-    if actors.chain_actor.enabled {
-        out.push(spec(
-            "chain",
-            &actors.chain_actor,
-            default,
-            Chain::default,
-            config.chain.clone(),
-        ));
+    if system.chain_actor.enabled {
+        let a = &system.chain_actor;
+        out.push(
+            spec(
+                "chain",
+                a,
+                system,
+                settings(a),
+                Chain::default,
+                config.chain.clone(),
+            )
+            .0,
+        );
     }
-    if actors.engine_actor.enabled {
-        out.push(spec(
-            "engine",
-            &actors.engine_actor,
-            default,
-            Section::default,
-            config.execution.clone(),
-        ));
+    if system.engine_actor.enabled {
+        let a = &system.engine_actor;
+        out.push(
+            spec(
+                "engine",
+                a,
+                system,
+                settings(a),
+                Section::default,
+                config.execution.clone(),
+            )
+            .0,
+        );
     }
-    if actors.bridge_actor.enabled {
-        out.push(spec(
-            "bridge",
-            &actors.bridge_actor,
-            default,
-            Section::default,
-            config.bridge.clone(),
-        ));
+    if system.bridge_actor.enabled {
+        let a = &system.bridge_actor;
+        out.push(
+            spec(
+                "bridge",
+                a,
+                system,
+                settings(a),
+                Section::default,
+                config.bridge.clone(),
+            )
+            .0,
+        );
     }
-    if actors.stream_actor.enabled {
-        out.push(spec(
-            "stream",
-            &actors.stream_actor,
-            default,
-            Section::default,
-            config.governance.clone(),
-        ));
+    if system.stream_actor.enabled {
+        let a = &system.stream_actor;
+        out.push(
+            spec(
+                "stream",
+                a,
+                system,
+                settings(a),
+                Section::default,
+                config.governance.clone(),
+            )
+            .0,
+        );
     }
-    out
+    (out, storage)
 }
