@@ -46,6 +46,9 @@ pub struct RunArgs {
     /// Data directory; overrides `system.data_dir` (default `./data`).
     #[arg(long, value_name = "DIR")]
     pub data_dir: Option<PathBuf>,
+    /// Accept `inject` requests on `<data_dir>/control.sock` (supervision drills and tests).
+    #[arg(long, hide = true)]
+    pub fault_injection: bool,
 }
 
 /// `alys-node config ...`.

@@ -24,6 +24,7 @@
 pub mod actors;
 pub mod cli;
 pub mod commands;
+pub mod control_socket;
 pub mod data_dir;
 pub mod error;
 pub mod mailbox;

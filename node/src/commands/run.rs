@@ -3,6 +3,7 @@
 
 use std::io::Write;
 
+use alys_config::schema::actors::RuntimeConfig;
 use alys_config::validate::{Report, Severity, Validator};
 use alys_config::Loaded;
 use alys_eventlog::{remote, EventLog};
@@ -15,7 +16,7 @@ use crate::cli::RunArgs;
 use crate::data_dir::DataDir;
 use crate::error::NodeError;
 use crate::supervision::Jitter;
-use crate::{record, telemetry};
+use crate::{control_socket, record, telemetry};
 
 /// Runs the node in the foreground. Returns after an orderly stop.
 pub fn run(args: &RunArgs) -> Result<(), NodeError> {
@@ -53,15 +54,40 @@ pub fn run(args: &RunArgs) -> Result<(), NodeError> {
     };
     tracing::info!(target: "alys_node", revision, data_dir = %dir.root().display(), environment = %loaded.config.environment, "configuration accepted");
 
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .thread_name(loaded.config.actors.runtime.thread_name_prefix.clone())
-        .build()
-        .map_err(NodeError::Runtime)?;
-    let result = runtime.block_on(run_tree(&dir, log.clone(), revision, loaded));
+    let runtime = build_runtime(&loaded.config.actors.runtime)?;
+    let result = runtime.block_on(run_tree(
+        &dir,
+        log.clone(),
+        revision,
+        loaded,
+        args.fault_injection,
+    ));
     log.flush()?;
     tracing::info!(target: "alys_node", "node stopped");
     result
+}
+
+/// The tokio runtime `actors.runtime` describes: worker threads (default one per CPU), numbered
+/// thread names, stack size and how long idle blocking threads live. The I/O driver and timer are
+/// always on (validation refuses turning them off: signals and timers need them).
+fn build_runtime(config: &RuntimeConfig) -> Result<tokio::runtime::Runtime, NodeError> {
+    let mut builder = tokio::runtime::Builder::new_multi_thread();
+    builder
+        .enable_all()
+        .thread_keep_alive(config.thread_keep_alive);
+    if let Some(workers) = config.worker_threads {
+        builder.worker_threads(workers.max(1));
+    }
+    if let Some(stack) = config.thread_stack_size_bytes {
+        builder.thread_stack_size(stack);
+    }
+    let prefix = config.thread_name_prefix.clone();
+    let counter = std::sync::atomic::AtomicUsize::new(0);
+    builder.thread_name_fn(move || {
+        let n = counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        format!("{prefix}-{n}")
+    });
+    builder.build().map_err(NodeError::Runtime)
 }
 
 fn log_findings(report: &Report) {
@@ -101,6 +127,7 @@ async fn run_tree(
     log: EventLog,
     revision: u64,
     loaded: Loaded,
+    fault_injection: bool,
 ) -> Result<(), NodeError> {
     let mut term = signal(SignalKind::terminate()).map_err(NodeError::Runtime)?;
     let mut int = signal(SignalKind::interrupt()).map_err(NodeError::Runtime)?;
@@ -131,6 +158,18 @@ async fn run_tree(
         what: "cannot serve the event log socket",
         source,
     })?;
+    let control_path = control_socket::socket_path(dir.root());
+    let control = control_socket::serve(
+        root.clone(),
+        tokio::runtime::Handle::current(),
+        &control_path,
+        fault_injection,
+    )
+    .map_err(|source| NodeError::DataDir {
+        path: control_path.clone(),
+        what: "cannot serve the control socket",
+        source,
+    })?;
     tracing::info!(target: "alys_node", socket = %dir.socket().display(), "node running");
 
     let stop_reason = tokio::select! {
@@ -139,6 +178,7 @@ async fn run_tree(
         Some(escalation) = escalated.recv() => Err(escalation),
     };
     drop(server);
+    drop(control);
     match stop_reason {
         Ok(signal_name) => {
             tracing::info!(target: "alys_node", signal = signal_name, "stopping");

@@ -1,4 +1,4 @@
-//! Rules `actors.restart-strategy` and `actors.mailbox`.
+//! Rules `actors.restart-strategy`, `actors.mailbox` and `actors.runtime`.
 
 use crate::schema::actors::{ActorSystemConfig, RestartStrategy};
 use crate::validate::{Findings, FnRule, Rule, RuleContext};
@@ -10,7 +10,41 @@ pub(super) fn rules() -> Vec<Box<dyn Rule>> {
             check_restart_strategies,
         )),
         Box::new(FnRule::new("actors.mailbox", check_mailboxes)),
+        Box::new(FnRule::new("actors.runtime", check_runtime)),
     ]
+}
+
+/// The node needs the runtime's I/O driver (signals, sockets) and timer (health checks,
+/// restart delays); a worker count of zero would run nothing.
+fn check_runtime(ctx: &RuleContext<'_>, f: &mut Findings<'_>) {
+    let runtime = &ctx.config.actors.runtime;
+    if !runtime.enable_io {
+        f.error(
+            "actors.runtime.enable_io",
+            "the node needs the I/O driver (signals, sockets)",
+        );
+    }
+    if !runtime.enable_time {
+        f.error(
+            "actors.runtime.enable_time",
+            "the node needs the timer (health checks, restart delays)",
+        );
+    }
+    if runtime.worker_threads == Some(0) {
+        f.error(
+            "actors.runtime.worker_threads",
+            "must be at least 1 (omit it for one per CPU)",
+        );
+    }
+    if runtime
+        .thread_stack_size_bytes
+        .is_some_and(|s| s < 64 * 1024)
+    {
+        f.error(
+            "actors.runtime.thread_stack_size_bytes",
+            "must be at least 65536 bytes",
+        );
+    }
 }
 
 fn check_restart_strategies(ctx: &RuleContext<'_>, f: &mut Findings<'_>) {
@@ -115,6 +149,34 @@ fn check_actor_capacities(f: &mut Findings<'_>, actors: &ActorSystemConfig, batc
             );
             f.error(key, message);
         }
+    }
+}
+
+#[cfg(test)]
+mod runtime_tests {
+    use crate::validate::Validator;
+    use crate::AlysConfig;
+
+    #[test]
+    fn turning_off_the_timer_or_zero_workers_is_an_error() {
+        let mut config = AlysConfig::default();
+        config.actors.runtime.enable_time = false;
+        config.actors.runtime.worker_threads = Some(0);
+        let report = Validator::with_builtin_rules().validate(&config);
+        let keys: Vec<&str> = report
+            .findings
+            .iter()
+            .filter(|f| f.rule == "actors.runtime")
+            .map(|f| f.key.as_str())
+            .collect();
+        assert_eq!(
+            keys,
+            vec![
+                "actors.runtime.enable_time",
+                "actors.runtime.worker_threads"
+            ]
+        );
+        assert!(!report.is_accepted());
     }
 }
 

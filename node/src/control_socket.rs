@@ -1,0 +1,137 @@
+//! A local socket, `<data_dir>/control.sock`, through which tools and tests ask a running node
+//! for its actors' health and, when the node was started with `--fault-injection`, inject
+//! faults into a named actor (a drill for supervision, never on by default).
+//!
+//! Protocol: one request line, one JSON answer line.
+//! - `status` → `{"health":"healthy"|"degraded","actors":[{"name":..,"running":..,"restarts":..}]}`
+//! - `inject <actor> panic|error|fail-health <n>` → `{"ok":true}` or `{"error":"..."}`
+
+use std::io::{BufRead, BufReader, Write};
+use std::os::unix::net::{UnixListener, UnixStream};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::thread;
+use std::time::Duration;
+
+use ractor::ActorRef;
+use serde_json::json;
+
+use crate::actors::{Fault, RootMsg};
+
+/// The control socket of a data directory.
+pub fn socket_path(data_dir: &Path) -> PathBuf {
+    data_dir.join("control.sock")
+}
+
+/// A running control socket; dropping it stops it and removes the file.
+pub struct ControlSocket {
+    path: PathBuf,
+    stop: Arc<AtomicBool>,
+    thread: Option<thread::JoinHandle<()>>,
+}
+
+/// Serves `root` on `path`. `faults` enables the `inject` command.
+pub fn serve(
+    root: ActorRef<RootMsg>,
+    runtime: tokio::runtime::Handle,
+    path: &Path,
+    faults: bool,
+) -> std::io::Result<ControlSocket> {
+    if path.exists() {
+        std::fs::remove_file(path)?;
+    }
+    let listener = UnixListener::bind(path)?;
+    let stop = Arc::new(AtomicBool::new(false));
+    let flag = stop.clone();
+    let thread = thread::Builder::new()
+        .name("alys-control".into())
+        .spawn(move || {
+            for conn in listener.incoming() {
+                if flag.load(Ordering::Acquire) {
+                    break;
+                }
+                let Ok(conn) = conn else { continue };
+                let _ = conn.set_read_timeout(Some(Duration::from_secs(5)));
+                if let Err(error) = answer(&root, &runtime, conn, faults) {
+                    tracing::debug!(target: "alys_node", %error, "control socket client failed");
+                }
+            }
+        })?;
+    Ok(ControlSocket {
+        path: path.to_owned(),
+        stop,
+        thread: Some(thread),
+    })
+}
+
+impl Drop for ControlSocket {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Release);
+        let _ = UnixStream::connect(&self.path);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+        let _ = std::fs::remove_file(&self.path);
+    }
+}
+
+fn answer(
+    root: &ActorRef<RootMsg>,
+    runtime: &tokio::runtime::Handle,
+    conn: UnixStream,
+    faults: bool,
+) -> std::io::Result<()> {
+    let mut line = String::new();
+    BufReader::new(conn.try_clone()?).read_line(&mut line)?;
+    let words: Vec<&str> = line.split_whitespace().collect();
+    let reply = match words.as_slice() {
+        ["status"] => match runtime.block_on(async { ractor::call!(root, RootMsg::Status) }) {
+            Ok(children) => {
+                let degraded = children.iter().any(|c| !c.running);
+                json!({
+                    "health": if degraded { "degraded" } else { "healthy" },
+                    "actors": children.iter().map(|c| json!({
+                        "name": c.name, "running": c.running, "restarts": c.restarts,
+                    })).collect::<Vec<_>>(),
+                })
+            }
+            Err(e) => json!({ "error": format!("root unreachable: {e}") }),
+        },
+        ["inject", ..] if !faults => {
+            json!({ "error": "fault injection is off; start the node with --fault-injection" })
+        }
+        ["inject", actor, kind, rest @ ..] => match parse_fault(kind, rest) {
+            Some(fault) => {
+                tracing::warn!(target: "alys_node", actor, ?fault, "injecting a fault");
+                match root.send_message(RootMsg::Inject((*actor).to_owned(), fault)) {
+                    Ok(()) => json!({ "ok": true }),
+                    Err(e) => json!({ "error": format!("root unreachable: {e}") }),
+                }
+            }
+            None => json!({ "error": "expected: inject <actor> panic|error|fail-health <n>" }),
+        },
+        _ => json!({ "error": format!("unknown request {:?}", line.trim()) }),
+    };
+    let mut out = conn;
+    writeln!(out, "{reply}")
+}
+
+fn parse_fault(kind: &str, rest: &[&str]) -> Option<Fault> {
+    match (kind, rest) {
+        ("panic", []) => Some(Fault::Panic),
+        ("error", []) => Some(Fault::Error),
+        ("fail-health", [n]) => n.parse().ok().map(|count| Fault::FailHealth { count }),
+        _ => None,
+    }
+}
+
+/// Sends one request to the control socket at `path` and returns the answer line.
+pub fn request(path: &Path, line: &str) -> std::io::Result<String> {
+    let mut stream = UnixStream::connect(path)?;
+    stream.set_read_timeout(Some(Duration::from_secs(10)))?;
+    writeln!(stream, "{line}")?;
+    let mut answer = String::new();
+    BufReader::new(stream).read_line(&mut answer)?;
+    Ok(answer.trim_end().to_owned())
+}
