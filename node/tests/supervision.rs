@@ -3,15 +3,15 @@
 
 use std::time::Duration;
 
-use alys_config::schema::actors::ActorSystemConfig;
 use alys_config::schema::actors::{
     ActorConfig, BackoffPolicy, CircuitBreakerPolicy, RestartLimit, RestartStrategy,
 };
+use alys_config::schema::actors::{ActorSystemConfig, StatePreservation};
 use alys_config::schema::execution::ExecutionConfig;
 use alys_eventlog::event::{Event, LifecycleChange};
 use alys_eventlog::{EventLog, Offset};
 use alys_node::actors::{
-    spec, ChildStatus, Fault, RootActor, RootArgs, RootMsg, Section, SectionMsg,
+    spec, ChildStatus, Fault, Preserver, RootActor, RootArgs, RootMsg, Section, SectionMsg,
 };
 use alys_node::mailbox::{MailboxSender, MailboxSettings, Priority};
 use alys_node::supervision::{Escalation, Jitter};
@@ -41,11 +41,13 @@ async fn tree(names: &[&str], strategy: RestartStrategy, health: Duration) -> Tr
     let mut children = Vec::new();
     for name in names {
         let settings = MailboxSettings::for_actor(&system, &actor);
+        let keep = Preserver::new(name, StatePreservation::None, log.clone(), 7, dir.path());
         let (spec, sender) = spec(
             name,
             &actor,
             &system,
             settings,
+            keep,
             Section::<ExecutionConfig>::default,
             ExecutionConfig::default(),
         );

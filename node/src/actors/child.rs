@@ -14,6 +14,7 @@ use ractor::{Actor, ActorProcessingErr, ActorRef};
 use tokio::sync::Mutex;
 
 use super::control::{Control, Fault};
+use super::preserve::Preserver;
 use crate::mailbox::{MailboxReceiver, MailboxSender};
 
 /// What a supervised actor does with its own messages.
@@ -35,6 +36,22 @@ pub trait Behaviour: Send + Sync + 'static {
     fn healthy(&self, _state: &Self::State) -> bool {
         true
     }
+
+    /// The part of the state kept across restarts (see [`super::preserve`]), as JSON; `None`
+    /// for an actor with nothing to keep. Use `#[serde(default)]` on it: a JSON null is a removal
+    /// in an incremental patch.
+    fn preserve(&self, _state: &Self::State) -> Option<serde_json::Value> {
+        None
+    }
+
+    /// Puts a preserved state back, right after [`Behaviour::start`].
+    fn restore(
+        &self,
+        _state: &mut Self::State,
+        _preserved: serde_json::Value,
+    ) -> Result<(), ActorProcessingErr> {
+        Ok(())
+    }
 }
 
 /// Messages of a supervised actor on ractor's queue.
@@ -54,6 +71,8 @@ pub struct ChildArgs<B: Behaviour> {
     pub sender: MailboxSender<B::Msg>,
     /// The receiving side, shared by successive incarnations of the actor.
     pub receiver: Arc<Mutex<MailboxReceiver<B::Msg>>>,
+    /// Where the actor's state is kept across restarts.
+    pub preserver: Preserver,
 }
 
 /// The ractor actor that runs a [`Behaviour`].
@@ -65,6 +84,27 @@ pub struct ChildState<B: Behaviour> {
     inner: B::State,
     failing_checks: u32,
     receiver: Arc<Mutex<MailboxReceiver<B::Msg>>>,
+    preserver: Preserver,
+    preserved: Option<serde_json::Value>,
+}
+
+impl<B: Behaviour> ChildState<B> {
+    /// Saves the preserved state if the last message changed it; the save is durable before the
+    /// next message is handled.
+    async fn keep(&mut self, behaviour: &B) -> Result<(), ActorProcessingErr> {
+        let Some(now) = behaviour.preserve(&self.inner) else {
+            return Ok(());
+        };
+        if self.preserved.as_ref() == Some(&now) {
+            return Ok(());
+        }
+        let preserver = self.preserver.clone();
+        let previous = self.preserved.take();
+        let saved = now.clone();
+        tokio::task::spawn_blocking(move || preserver.save(previous.as_ref(), &saved)).await??;
+        self.preserved = Some(now);
+        Ok(())
+    }
 }
 
 impl<B: Behaviour> Actor for ChildActor<B> {
@@ -77,7 +117,16 @@ impl<B: Behaviour> Actor for ChildActor<B> {
         myself: ActorRef<Self::Msg>,
         args: ChildArgs<B>,
     ) -> Result<Self::State, ActorProcessingErr> {
-        let inner = self.0.start(&args.args)?;
+        let mut inner = self.0.start(&args.args)?;
+        let preserver = args.preserver.clone();
+        let restored = tokio::task::spawn_blocking(move || preserver.restore()).await?;
+        let preserved = match restored {
+            Some(value) => {
+                self.0.restore(&mut inner, value.clone())?;
+                Some(value)
+            }
+            None => self.0.preserve(&inner),
+        };
         // The previous incarnation may have taken a doorbell with it; drain once on start so
         // messages that waited through a restart are handled (a spare `Drain` finds nothing).
         let bell = myself.clone();
@@ -89,6 +138,8 @@ impl<B: Behaviour> Actor for ChildActor<B> {
             inner,
             failing_checks: 0,
             receiver: args.receiver,
+            preserver: args.preserver,
+            preserved,
         })
     }
 
@@ -108,6 +159,7 @@ impl<B: Behaviour> Actor for ChildActor<B> {
                 drop(receiver);
                 for queued in batch {
                     self.0.handle(queued.msg, &mut state.inner)?;
+                    state.keep(&self.0).await?;
                 }
                 Ok(())
             }

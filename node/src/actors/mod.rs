@@ -18,6 +18,7 @@ mod behaviours;
 mod child;
 mod control;
 mod health;
+pub mod preserve;
 mod recorder;
 mod root;
 mod spec;
@@ -25,6 +26,7 @@ mod spec;
 pub use behaviours::{Chain, ChainMsg, Section, SectionMsg, Storage, StorageMsg};
 pub use child::{Behaviour, ChildActor, ChildArgs, ChildMsg};
 pub use control::{Control, Fault};
+pub use preserve::Preserver;
 pub use root::{ChildStatus, RootActor, RootArgs, RootMsg};
 pub use spec::{children, spec, ChildHandle, ChildSpec, Spawner};
 

@@ -15,6 +15,7 @@ use ractor::{Actor, ActorCell, SpawnErr};
 use super::behaviours::{Chain, Section, Storage, StorageMsg};
 use super::child::{Behaviour, ChildActor, ChildArgs, ChildMsg};
 use super::control::Control;
+use super::preserve::Preserver;
 use crate::mailbox::{mailbox, MailboxSender, MailboxSettings};
 
 /// A running child: its cell and a way to send it control messages.
@@ -66,6 +67,7 @@ pub fn spec<B>(
     actor: &ActorConfig,
     system: &ActorSystemConfig,
     mailbox_settings: MailboxSettings,
+    preserver: Preserver,
     behaviour: fn() -> B,
     args: B::Args,
 ) -> (ChildSpec, MailboxSender<B::Msg>)
@@ -81,6 +83,7 @@ where
             args: args.clone(),
             sender: doorbell.clone(),
             receiver: receiver.clone(),
+            preserver: preserver.clone(),
         };
         Box::pin(async move {
             let (actor_ref, _) =
@@ -105,82 +108,94 @@ where
 
 /// The enabled children of `config`, in start order: storage, chain, engine, bridge, stream,
 /// with the sending side of `storage`'s mailbox. `network` and `sync` are configuration only in
-/// this layer and start no actor.
+/// this layer and start no actor. Snapshots are recorded under config `revision`.
 pub fn children(
     config: &AlysConfig,
     log: &EventLog,
+    revision: u64,
 ) -> (Vec<ChildSpec>, Option<MailboxSender<StorageMsg>>) {
     let system = &config.actors;
     let data_dir = &config.system.data_dir;
-    let settings =
-        |actor: &ActorConfig| MailboxSettings::for_actor(system, actor).with_data_dir(data_dir);
+    let mail = |a: &ActorConfig| MailboxSettings::for_actor(system, a).with_data_dir(data_dir);
+    let keep = |name: &str, a: &ActorConfig| {
+        Preserver::new(name, a.state_preservation, log.clone(), revision, data_dir)
+    };
     let mut out = Vec::new();
     let mut storage = None;
-    if system.storage_actor.enabled {
-        let a = &system.storage_actor;
+    let a = &system.storage_actor;
+    if a.enabled {
         let (spec, sender) = spec(
             "storage",
             a,
             system,
-            settings(a),
+            mail(a),
+            keep("storage", a),
             Storage::default,
             log.clone(),
         );
         out.push(spec);
         storage = Some(sender);
     }
-    if system.chain_actor.enabled {
-        let a = &system.chain_actor;
+    let a = &system.chain_actor;
+    if a.enabled {
+        let chain = config.chain.clone();
         out.push(
             spec(
                 "chain",
                 a,
                 system,
-                settings(a),
+                mail(a),
+                keep("chain", a),
                 Chain::default,
-                config.chain.clone(),
+                chain,
             )
             .0,
         );
     }
-    if system.engine_actor.enabled {
-        let a = &system.engine_actor;
+    let a = &system.engine_actor;
+    if a.enabled {
+        let section = config.execution.clone();
         out.push(
             spec(
                 "engine",
                 a,
                 system,
-                settings(a),
+                mail(a),
+                keep("engine", a),
                 Section::default,
-                config.execution.clone(),
+                section,
             )
             .0,
         );
     }
-    if system.bridge_actor.enabled {
-        let a = &system.bridge_actor;
+    let a = &system.bridge_actor;
+    if a.enabled {
+        let section = config.bridge.clone();
         out.push(
             spec(
                 "bridge",
                 a,
                 system,
-                settings(a),
+                mail(a),
+                keep("bridge", a),
                 Section::default,
-                config.bridge.clone(),
+                section,
             )
             .0,
         );
     }
-    if system.stream_actor.enabled {
-        let a = &system.stream_actor;
+    let a = &system.stream_actor;
+    if a.enabled {
+        let section = config.governance.clone();
         out.push(
             spec(
                 "stream",
                 a,
                 system,
-                settings(a),
+                mail(a),
+                keep("stream", a),
                 Section::default,
-                config.governance.clone(),
+                section,
             )
             .0,
         );

@@ -139,7 +139,7 @@ async fn run_tree(
     let args = RootArgs {
         log: log.clone(),
         revision,
-        children: actors::children(&loaded.config, &log).0,
+        children: actors::children(&loaded.config, &log, revision).0,
         jitter: Jitter::Proportional {
             fraction: 0.1,
             seed,
