@@ -3,7 +3,8 @@
 //! faults into a named actor (a drill for supervision, never on by default).
 //!
 //! Protocol: one request line, one JSON answer line.
-//! - `status` → `{"health":"healthy"|"degraded","actors":[{"name":..,"running":..,"restarts":..}]}`
+//! - `status` → `{"health":"healthy"|"degraded","actors":[{"name","running","restarts",
+//!   "mailbox":{depth, dropped_oldest, dead_letters, batches, ...}}]}`
 //! - `inject <actor> panic|error|fail-health <n>` → `{"ok":true}` or `{"error":"..."}`
 
 use std::io::{BufRead, BufReader, Write};
@@ -91,9 +92,7 @@ fn answer(
                 let degraded = children.iter().any(|c| !c.running);
                 json!({
                     "health": if degraded { "degraded" } else { "healthy" },
-                    "actors": children.iter().map(|c| json!({
-                        "name": c.name, "running": c.running, "restarts": c.restarts,
-                    })).collect::<Vec<_>>(),
+                    "actors": children,
                 })
             }
             Err(e) => json!({ "error": format!("root unreachable: {e}") }),

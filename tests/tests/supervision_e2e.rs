@@ -85,6 +85,10 @@ fn a_never_actor_that_dies_leaves_the_node_serving_with_degraded_health() {
     let actors = status["actors"].as_array().unwrap();
     for a in actors {
         assert_eq!(a["running"], a["name"] != "bridge", "{status}");
+        assert!(
+            a["mailbox"]["depth"].is_u64(),
+            "mailbox counters per actor: {status}"
+        );
     }
     let history = lifecycle(&data);
     assert!(

@@ -14,6 +14,7 @@ use super::control::{Control, Fault};
 use super::health;
 use super::recorder::Recorder;
 use super::spec::{ChildHandle, ChildSpec};
+use crate::mailbox::MailboxMetrics;
 use crate::supervision::{
     ChildName, Decision, Escalation, Family, Jitter, RestartPolicy, TreePlan,
 };
@@ -54,7 +55,7 @@ pub enum RootMsg {
 }
 
 /// A child's condition as the root sees it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct ChildStatus {
     /// The actor's name.
     pub name: String,
@@ -62,6 +63,8 @@ pub struct ChildStatus {
     pub running: bool,
     /// Restarts so far.
     pub restarts: u32,
+    /// The counters of its mailbox.
+    pub mailbox: MailboxMetrics,
 }
 
 /// What the root needs to start the tree.
@@ -307,6 +310,7 @@ impl Actor for RootActor {
                         name: c.spec.name.clone(),
                         running: c.handle.is_some(),
                         restarts: c.restarts,
+                        mailbox: (c.spec.mailbox)(),
                     })
                     .collect();
                 let _ = reply.send(status);

@@ -16,7 +16,7 @@ use super::behaviours::{Chain, Section, Storage, StorageMsg};
 use super::child::{Behaviour, ChildActor, ChildArgs, ChildMsg};
 use super::control::Control;
 use super::preserve::Preserver;
-use crate::mailbox::{mailbox, MailboxSender, MailboxSettings};
+use crate::mailbox::{mailbox, MailboxMetrics, MailboxSender, MailboxSettings};
 
 /// A running child: its cell and a way to send it control messages.
 #[derive(Clone)]
@@ -49,6 +49,8 @@ pub struct ChildSpec {
     pub health: ActorHealthCheck,
     /// Builds and links a fresh instance.
     pub spawn: Spawner,
+    /// Reads the counters of the actor's mailbox.
+    pub mailbox: Arc<dyn Fn() -> MailboxMetrics + Send + Sync>,
 }
 
 impl std::fmt::Debug for ChildSpec {
@@ -78,6 +80,7 @@ where
     let (sender, receiver) = mailbox::<B::Msg>(name, mailbox_settings);
     let receiver = Arc::new(tokio::sync::Mutex::new(receiver));
     let doorbell = sender.clone();
+    let counters = sender.clone();
     let spawn: Spawner = Arc::new(move |supervisor: ActorCell| {
         let args = ChildArgs {
             args: args.clone(),
@@ -102,6 +105,7 @@ where
             .unwrap_or_else(|| system.supervision.default_restart_strategy.clone()),
         health: actor.health_check.clone(),
         spawn,
+        mailbox: Arc::new(move || counters.metrics()),
     };
     (spec, sender)
 }
