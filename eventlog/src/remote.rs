@@ -34,8 +34,29 @@ pub struct Server {
     thread: Option<thread::JoinHandle<()>>,
 }
 
-/// Serves `log` on `path`, replacing a stale socket file left by a killed node.
+/// Serves `log` on `path`, replacing a stale socket file left by a killed node. Each client is
+/// answered on a thread of its own, so a slow reader holds up no one.
 pub fn serve(log: EventLog, path: &Path) -> io::Result<Server> {
+    serve_with(path, "eventlog-socket", move |conn| {
+        let log = log.clone();
+        let _ = thread::Builder::new()
+            .name("eventlog-reader".into())
+            .spawn(move || {
+                if let Err(error) = answer(&log, conn) {
+                    tracing::debug!(target: "alys_eventlog", %error, "log socket client failed");
+                }
+            });
+    })
+}
+
+/// Accepts connections on a Unix socket at `path` on a thread named `name` and hands each to
+/// `handle`, until the returned [`Server`] is dropped. A stale socket file is replaced. Shared
+/// with the node's control socket.
+pub fn serve_with(
+    path: &Path,
+    name: &str,
+    handle: impl Fn(UnixStream) + Send + 'static,
+) -> io::Result<Server> {
     if path.exists() {
         std::fs::remove_file(path)?;
     }
@@ -43,19 +64,15 @@ pub fn serve(log: EventLog, path: &Path) -> io::Result<Server> {
     let stop = Arc::new(AtomicBool::new(false));
     let flag = stop.clone();
     let thread = thread::Builder::new()
-        .name("eventlog-socket".into())
+        .name(name.to_owned())
         .spawn(move || {
             for conn in listener.incoming() {
                 if flag.load(Ordering::Acquire) {
                     break;
                 }
-                let Ok(conn) = conn else { continue };
-                let log = log.clone();
-                let _ = thread::Builder::new().name("eventlog-reader".into()).spawn(move || {
-                if let Err(error) = answer(&log, conn) {
-                    tracing::debug!(target: "alys_eventlog", %error, "log socket client failed");
+                if let Ok(conn) = conn {
+                    handle(conn);
                 }
-            });
             }
         })?;
     Ok(Server {

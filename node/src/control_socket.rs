@@ -8,12 +8,11 @@
 //! - `inject <actor> panic|error|fail-health <n>` → `{"ok":true}` or `{"error":"..."}`
 
 use std::io::{BufRead, BufReader, Write};
-use std::os::unix::net::{UnixListener, UnixStream};
+use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
-use std::thread;
 use std::time::Duration;
+
+use alys_eventlog::remote::{self, Server};
 
 use ractor::ActorRef;
 use serde_json::json;
@@ -25,56 +24,19 @@ pub fn socket_path(data_dir: &Path) -> PathBuf {
     data_dir.join("control.sock")
 }
 
-/// A running control socket; dropping it stops it and removes the file.
-pub struct ControlSocket {
-    path: PathBuf,
-    stop: Arc<AtomicBool>,
-    thread: Option<thread::JoinHandle<()>>,
-}
-
-/// Serves `root` on `path`. `faults` enables the `inject` command.
+/// Serves `root` on `path` until the returned server is dropped. `faults` enables `inject`.
 pub fn serve(
     root: ActorRef<RootMsg>,
     runtime: tokio::runtime::Handle,
     path: &Path,
     faults: bool,
-) -> std::io::Result<ControlSocket> {
-    if path.exists() {
-        std::fs::remove_file(path)?;
-    }
-    let listener = UnixListener::bind(path)?;
-    let stop = Arc::new(AtomicBool::new(false));
-    let flag = stop.clone();
-    let thread = thread::Builder::new()
-        .name("alys-control".into())
-        .spawn(move || {
-            for conn in listener.incoming() {
-                if flag.load(Ordering::Acquire) {
-                    break;
-                }
-                let Ok(conn) = conn else { continue };
-                let _ = conn.set_read_timeout(Some(Duration::from_secs(5)));
-                if let Err(error) = answer(&root, &runtime, conn, faults) {
-                    tracing::debug!(target: "alys_node", %error, "control socket client failed");
-                }
-            }
-        })?;
-    Ok(ControlSocket {
-        path: path.to_owned(),
-        stop,
-        thread: Some(thread),
-    })
-}
-
-impl Drop for ControlSocket {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::Release);
-        let _ = UnixStream::connect(&self.path);
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
+) -> std::io::Result<Server> {
+    remote::serve_with(path, "alys-control", move |conn| {
+        let _ = conn.set_read_timeout(Some(Duration::from_secs(5)));
+        if let Err(error) = answer(&root, &runtime, conn, faults) {
+            tracing::debug!(target: "alys_node", %error, "control socket client failed");
         }
-        let _ = std::fs::remove_file(&self.path);
-    }
+    })
 }
 
 fn answer(
