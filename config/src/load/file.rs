@@ -204,8 +204,11 @@ impl LineIndex {
         let at = at.min(bytes.len());
         let line = self.starts.partition_point(|start| *start <= at);
         let line_start = self.starts[line - 1];
-        let column = String::from_utf8_lossy(&bytes[line_start..at])
-            .chars()
+        // Count characters without allocating: each byte that does not continue a UTF-8
+        // sequence starts one.
+        let column = bytes[line_start..at]
+            .iter()
+            .filter(|b| (**b & 0xC0) != 0x80)
             .count()
             + 1;
         (line, column)

@@ -233,10 +233,16 @@ pub fn load(options: &LoadOptions) -> Result<Loaded, ConfigError> {
     let tree = with_profile(tree, &mut provenance);
     let templates = tree.templates();
     let config = read_config(tree, &mut provenance, &mut unknown_vars)?;
-    let secret_keys: Vec<String> = collect_secrets(&config)
-        .into_iter()
-        .map(|(k, _)| k)
-        .collect();
+    // Finding secrets means serialising the whole config; do it only when an override's key
+    // could name one (every secret field's name passes `looks_secret`, which a test checks).
+    let secret_keys: Vec<String> = if overrides.iter().any(|o| looks_secret(&o.key)) {
+        collect_secrets(&config)
+            .into_iter()
+            .map(|(k, _)| k)
+            .collect()
+    } else {
+        Vec::new()
+    };
     for o in &mut overrides {
         if secret_keys.contains(&o.key) {
             o.value = REDACTED.to_owned();
@@ -388,7 +394,7 @@ fn inline_from_toml(table: &toml::Table) -> Node {
 
 /// Whether a key path probably holds a secret, judged by its names; error messages for such keys
 /// leave out the value.
-fn looks_secret(key: &str) -> bool {
+pub(crate) fn looks_secret(key: &str) -> bool {
     key.split(['.', '[']).any(|segment| {
         let s = segment.to_ascii_lowercase();
         [
@@ -661,5 +667,50 @@ fn join(parent: &str, field: &str) -> String {
         field.to_owned()
     } else {
         format!("{parent}.{field}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schema::governance::AuthMethod;
+    use crate::Secret;
+
+    /// Loading skips the secret scan when no override's key passes `looks_secret`; that is only
+    /// sound while every secret field's path passes it.
+    #[test]
+    fn every_secret_field_path_looks_secret() {
+        let mut config = AlysConfig::default();
+        config.system.security.api_key = Some(Secret::new("a"));
+        config.system.security.jwt_secret = Some(Secret::new("b"));
+        config.bridge.bitcoin_rpc_password = Some(Secret::new("c"));
+        config.execution.jwt_secret = Some(Secret::new("d"));
+        config.governance.auth.token_refresh.credentials = Some(Secret::new("e"));
+        let mut paths: Vec<String> = collect_secrets(&config)
+            .into_iter()
+            .map(|(k, _)| k)
+            .collect();
+        for method in [
+            AuthMethod::Jwt {
+                token: Secret::new("f"),
+                header: "authorization".into(),
+            },
+            AuthMethod::ApiKey {
+                key: Secret::new("g"),
+                header: "x-api-key".into(),
+            },
+        ] {
+            config.governance.auth.method = method;
+            paths.extend(collect_secrets(&config).into_iter().map(|(k, _)| k));
+        }
+        paths.sort();
+        paths.dedup();
+        assert_eq!(paths.len(), 7, "{paths:?}");
+        for path in paths {
+            assert!(
+                looks_secret(&path),
+                "{path} holds a secret but does not look like one"
+            );
+        }
     }
 }
