@@ -3,7 +3,7 @@
 //! faults into a named actor (a drill for supervision, never on by default).
 //!
 //! Protocol: one request line, one JSON answer line.
-//! - `status` → `{"health":"healthy"|"degraded","actors":[{"name","running","restarts",
+//! - `status` → `{"health":"healthy"|"degraded","actors":[{"name","running","restarts","recovering",
 //!   "mailbox":{depth, dropped_oldest, dead_letters, batches, ...}}]}`
 //! - `inject <actor> panic|error|fail-health <n>` → `{"ok":true}` or `{"error":"..."}`
 
@@ -51,7 +51,8 @@ fn answer(
     let reply = match words.as_slice() {
         ["status"] => match runtime.block_on(async { ractor::call!(root, RootMsg::Status) }) {
             Ok(children) => {
-                let degraded = children.iter().any(|c| !c.running);
+                // Down, or restarted and not yet through its recovery threshold.
+                let degraded = children.iter().any(|c| !c.running || c.recovering);
                 json!({
                     "health": if degraded { "degraded" } else { "healthy" },
                     "actors": children,

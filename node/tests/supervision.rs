@@ -386,3 +386,23 @@ async fn messages_sent_while_an_actor_restarts_wait_in_its_mailbox_and_are_answe
     assert!(t.status().await[0].running);
     assert_eq!(t.senders[0].metrics().delivered, 1);
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_restarted_actor_recovers_after_the_recovery_threshold_of_passed_checks() {
+    let t = tree(
+        &["a"],
+        RestartStrategy::OneForOne(limit(3)),
+        Duration::from_secs(5),
+    )
+    .await;
+    t.inject("a", Fault::Panic);
+    t.wait_for(1, restarted("a")).await;
+    let status = t.status().await;
+    assert!(status[0].running && status[0].recovering, "{status:?}");
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while t.status().await[0].recovering {
+        assert!(std::time::Instant::now() < deadline, "still recovering");
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+    assert!(!t.status().await[0].recovering);
+}

@@ -63,6 +63,8 @@ pub struct ChildStatus {
     pub running: bool,
     /// Restarts so far.
     pub restarts: u32,
+    /// Restarted and not yet through `recovery_threshold` passed health checks.
+    pub recovering: bool,
     /// The counters of its mailbox.
     pub mailbox: MailboxMetrics,
 }
@@ -91,6 +93,10 @@ struct Child {
     policy: RestartPolicy,
     generation: u64,
     failed_checks: u32,
+    /// Passed checks since the last restart; the child is recovering until it reaches the
+    /// health check's `recovery_threshold`.
+    passed_checks: u32,
+    recovering: bool,
     restarts: u32,
     last_error: String,
 }
@@ -270,6 +276,8 @@ impl Actor for RootActor {
                 handle: None,
                 generation: 0,
                 failed_checks: 0,
+                passed_checks: 0,
+                recovering: false,
                 restarts: 0,
                 last_error: String::new(),
             })
@@ -310,6 +318,7 @@ impl Actor for RootActor {
                         name: c.spec.name.clone(),
                         running: c.handle.is_some(),
                         restarts: c.restarts,
+                        recovering: c.recovering,
                         mailbox: (c.spec.mailbox)(),
                     })
                     .collect();
@@ -338,6 +347,8 @@ impl Actor for RootActor {
                     }
                     state.start_child(&myself, i).await?;
                     state.children[i].restarts += 1;
+                    state.children[i].recovering = true;
+                    state.children[i].passed_checks = 0;
                     let strategy = state.children[i].spec.strategy.kind().to_owned();
                     let attempt = if name == failed { attempt } else { 0 };
                     state.record(
@@ -393,10 +404,16 @@ impl Actor for RootActor {
                     return Ok(());
                 }
                 if ok {
-                    state.children[i].failed_checks = 0;
+                    let child = &mut state.children[i];
+                    child.failed_checks = 0;
+                    child.passed_checks += 1;
+                    if child.passed_checks >= child.spec.health.recovery_threshold {
+                        child.recovering = false;
+                    }
                     state.children[i].policy.on_healthy(Instant::now());
                     state.breaker_events(i);
                 } else {
+                    state.children[i].passed_checks = 0;
                     state.children[i].failed_checks += 1;
                     let threshold = state.children[i].spec.health.failure_threshold.max(1);
                     if state.children[i].failed_checks >= threshold {
