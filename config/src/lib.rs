@@ -11,8 +11,10 @@
 //! findings; [`dump`] prints it back with secrets redacted.
 
 pub mod chain_spec;
+pub mod diff;
 pub mod dump;
 pub mod error;
+pub mod impact;
 mod keypath;
 pub mod load;
 pub mod schema;
