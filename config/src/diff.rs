@@ -2,10 +2,11 @@
 //!
 //! Both sides are flattened to leaves with the key paths every error and finding uses
 //! (`governance.endpoints[0].url`; an array of plain values is one key). Values print as inline
-//! TOML. Secrets never appear in clear: [`diff`] compares them by their keyed fingerprint and prints
-//! `<redacted fp:1a2b3c4d>` (the first 8 hex digits), so a changed password shows as changed
-//! without showing either value. [`diff_toml`] compares two effective-config texts as recorded in
-//! the event log, where secrets are already `${VAR}` templates or `<redacted>` markers.
+//! TOML. Secrets never appear in clear: [`diff`] compares them by their keyed fingerprint and
+//! prints `<redacted fp:1a2b3c4d>` (the first 8 hex digits), so a changed password shows as
+//! changed without showing either value. [`diff_toml`] compares two effective-config texts as
+//! recorded in the event log, where secrets are already `${VAR}` templates or `<redacted>`
+//! markers.
 
 use std::collections::BTreeMap;
 use std::fmt;

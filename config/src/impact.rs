@@ -5,37 +5,33 @@
 //! is one of the actors `storage`, `chain`, `engine`, `bridge`, `stream`, the pseudo-actor
 //! [`NODE`] for process-wide keys, or [`CONFIG_ONLY`] for sections no actor of this layer runs.
 //!
-//! | prefix | target | apply | why |
-//! |---|---|---|---|
-//! | `environment` | node | restart | selects file sections and how strict findings are |
-//! | `system` | node | restart | directories, identity, fd limit, thread pool, memory, TLS: read at start |
-//! | `system.security.rate_limits` | node | live | the admin API reads the limiter settings per request |
-//! | `actors.profile` | node | live | only fills defaults; the keys it changes are diffed on their own |
-//! | `actors.runtime` | node | restart | the async runtime is built once |
-//! | `actors.supervision` | all actors | live | the supervisor reads its policy at the next failure |
-//! | `actors.mailbox` | all actors | restart | mailboxes are created at spawn |
-//! | `actors.mailbox.message_timeout` | all actors | live | checked per message |
-//! | `actors.timeouts` | node | live | read by the supervisor and reload manager when used |
-//! | `actors.performance` | node | live | metrics and monitoring switches |
-//! | `actors.performance.memory_pool` | node | restart | the pool is allocated at start |
-//! | `actors.performance.message_batching` | all actors | restart | batching is set at spawn |
-//! | `actors.<name>_actor` | that actor | live | performance limits, monitoring |
-//! | `actors.<name>_actor.{enabled, mailbox_capacity, restart_strategy, state_preservation}` | that actor | restart | spawn-time settings |
-//! | `actors.<name>_actor.health_check` | that actor | live | |
-//! | `actors.network_actor`, `actors.sync_actor` | config only | | no such actor in this layer |
-//! | `chain` | chain | live | |
-//! | `chain.{chain_id, spec_file, data_dir}` | chain | restart | the spec and its storage are loaded once |
-//! | `execution` | engine | restart | endpoints, JWT and cache rebuild the client |
-//! | `execution.{request_timeout, connection_timeout, max_retries, health_check_interval}` | engine | live | |
-//! | `bridge` | bridge | restart | RPC URL, credentials, wallet and contract rebuild the client |
-//! | `bridge.{min_confirmations_*, federation_threshold, monitoring_interval}` | bridge | live | |
-//! | `storage` | storage | restart | the database is opened with these settings |
-//! | `storage.backup` | storage | live | the backup schedule is re-armed |
-//! | `governance` | stream | restart | endpoints, gRPC channel, TLS and auth rebuild the streams |
-//! | `governance.streaming.reconnection`, `governance.federation` | stream | live | |
-//! | `network`, `sync` | config only | | run by another layer |
-//! | `monitoring` | node | restart | the metrics server binds and routes at start |
-//! | `logging` | node | live | the log filter is reloadable |
+//! The table, section by section (`*` marks the section default that deeper prefixes refine):
+//!
+//! - `environment`: node, restart; it selects file sections and how strict findings are.
+//! - `system.*`: node, restart; identity, directories, fd limit, thread pool, memory and TLS
+//!   are read at start. `system.security.rate_limits`: node, live (read per request).
+//! - `actors.profile`: node, live; a profile only fills defaults, and the keys it changes are
+//!   diffed on their own. `actors.runtime`: node, restart (the async runtime is built once).
+//! - `actors.supervision`: all actors, live; the supervisor reads its policy at the next
+//!   failure. `actors.mailbox.*`: all actors, restart (mailboxes are made at spawn), except
+//!   `actors.mailbox.message_timeout`: live (checked per message).
+//! - `actors.timeouts`: node, live (read where used). `actors.performance.*`: node, live, except
+//!   `memory_pool` (node, restart) and `message_batching` (all actors, restart).
+//! - `actors.<name>_actor.*`: that actor, live; `enabled`, `mailbox_capacity`,
+//!   `restart_strategy` and `state_preservation`: restart; `health_check`: live.
+//!   `actors.network_actor` and `actors.sync_actor`: config only.
+//! - `chain.*`: chain, live; `chain_id`, `spec_file`, `data_dir`: restart (loaded once).
+//! - `execution.*`: engine, restart (endpoints, JWT and cache rebuild the client);
+//!   `request_timeout`, `connection_timeout`, `max_retries`, `health_check_interval`: live.
+//! - `bridge.*`: bridge, restart (RPC URL, credentials, wallet, contract rebuild the client);
+//!   `min_confirmations_pegin`, `min_confirmations_pegout`, `federation_threshold`,
+//!   `monitoring_interval`: live.
+//! - `storage.*`: storage, restart (the database is opened with them); `backup`: live.
+//! - `governance.*`: stream, restart (endpoints, gRPC channel, TLS and auth rebuild the
+//!   streams); `streaming.reconnection` and `federation`: live.
+//! - `network.*`, `sync.*`: config only; another layer runs them.
+//! - `monitoring.*`: node, restart (the metrics server binds and routes at start).
+//! - `logging.*`: node, live (the log filter is reloadable).
 //!
 //! "All actors" lists every actor of this layer whether enabled or not; the reload pipeline skips
 //! those that are not running. A key no rule matches is reported in [`Impact::unassigned`].
@@ -183,7 +179,8 @@ pub struct ActorImpact {
 /// Which targets a diff affects and how.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Impact {
-    /// By actor name (and [`NODE`] for process-wide keys): the keys and whether a restart is needed.
+    /// By actor name, and [`NODE`] for process-wide keys: the keys and whether a restart is
+    /// needed.
     pub per_actor: BTreeMap<String, ActorImpact>,
     /// Keys that only take effect when the whole node restarts.
     pub node_restart_keys: Vec<String>,
