@@ -42,6 +42,19 @@ pub(crate) enum Command {
         /// The offset.
         offset: u64,
     },
+    /// Key-level diff of the configurations active at two offsets.
+    Diff {
+        /// The earlier offset.
+        from: u64,
+        /// The later offset.
+        to: u64,
+    },
+    /// Every change of one key across the log's config revisions: offset, time, old and new
+    /// value (redacted if secret), and the layer and source that set it.
+    Audit {
+        /// Dotted key path, e.g. `network.max_peers`.
+        key: String,
+    },
     /// Print the configuration active at an offset, as TOML.
     ConfigAt {
         /// The offset.

@@ -14,7 +14,7 @@ use alys_eventlog::{verify, Envelope, LogError};
 use crate::cli::{Cli, Command};
 use crate::error::ToolError;
 use crate::source::{entries, Entries};
-use crate::summary;
+use crate::{history, summary};
 
 /// Runs one command; a broken chain gives exit status 1, other failures an error.
 pub(crate) fn run(cli: &Cli) -> Result<ExitCode, ToolError> {
@@ -50,6 +50,19 @@ pub(crate) fn run(cli: &Cli) -> Result<ExitCode, ToolError> {
                 };
                 let _ = writeln!(out, "{line}");
             }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Diff { from, to } => {
+            history::diff(
+                entries(&cli.data_dir, 0, Some((*from).max(*to)))?,
+                *from,
+                *to,
+                &mut out,
+            )?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Audit { key } => {
+            history::audit(entries(&cli.data_dir, 0, None)?, key, &mut out)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Verify => verify_chain(entries(&cli.data_dir, 0, None)?, &mut out),

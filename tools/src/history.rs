@@ -1,0 +1,159 @@
+//! `alys-log diff` and `alys-log audit`: what changed between two config revisions, and every
+//! change of one key, read from the recorded effective configurations.
+
+use std::io::Write;
+
+use alys_config::diff::{diff_toml, KeyChange};
+use alys_eventlog::export::format_timestamp;
+use alys_eventlog::projection::{ActiveConfig, ActiveConfigState, Projection};
+
+use crate::error::ToolError;
+use crate::source::Entries;
+
+/// Every config activation in the log, in order, each with the active state after it.
+pub(crate) fn activations(entries: Entries) -> Result<Vec<(u64, ActiveConfigState)>, ToolError> {
+    let mut projection = ActiveConfig::default();
+    let mut out = Vec::new();
+    for entry in entries {
+        let (offset, bytes) = entry?;
+        let envelope =
+            alys_eventlog::codec::decode_envelope(&bytes).map_err(|e| ToolError::Undecodable {
+                offset,
+                reason: e.to_string(),
+            })?;
+        let event = envelope.event().map_err(|e| ToolError::Undecodable {
+            offset,
+            reason: e.to_string(),
+        })?;
+        let before = projection.state().as_ref().map(|s| s.revision);
+        projection.apply(envelope.offset, envelope.timestamp_ms, &event);
+        if let Some(state) = projection.state() {
+            if Some(state.revision) != before {
+                out.push((offset, state.clone()));
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The configuration active at `offset`.
+fn active_at(
+    all: &[(u64, ActiveConfigState)],
+    offset: u64,
+) -> Result<&ActiveConfigState, ToolError> {
+    all.iter()
+        .rev()
+        .find(|(at, _)| *at <= offset)
+        .map(|(_, s)| s)
+        .ok_or(ToolError::NoConfig(offset))
+}
+
+/// Prints the key-level diff of the configs active at `from` and `to`.
+pub(crate) fn diff(
+    entries: Entries,
+    from: u64,
+    to: u64,
+    out: &mut impl Write,
+) -> Result<(), ToolError> {
+    let all = activations(entries)?;
+    let old = active_at(&all, from)?;
+    let new = active_at(&all, to)?;
+    let mut changes = diff_toml(&old.effective_toml, &new.effective_toml).map_err(|e| {
+        ToolError::Undecodable {
+            offset: new.config_offset,
+            reason: e.to_string(),
+        }
+    })?;
+    // Secrets given literally print as the same marker in both; their fingerprints tell.
+    let fingerprint = |state: &ActiveConfigState, key: &str| {
+        state.secrets.iter().find(|s| s.key == key).map(|s| {
+            format!(
+                "<redacted fp:{}>",
+                &s.fingerprint[..8.min(s.fingerprint.len())]
+            )
+        })
+    };
+    let mut keys: Vec<&str> = old
+        .secrets
+        .iter()
+        .chain(&new.secrets)
+        .map(|s| s.key.as_str())
+        .collect();
+    keys.sort_unstable();
+    keys.dedup();
+    for key in keys {
+        let (before, after) = (fingerprint(old, key), fingerprint(new, key));
+        if before != after {
+            changes.changes.retain(|c| c.key != key);
+            changes.changes.push(KeyChange {
+                key: key.to_owned(),
+                old: before,
+                new: after,
+            });
+        }
+    }
+    changes.changes.sort_by(|a, b| a.key.cmp(&b.key));
+    let _ = writeln!(
+        out,
+        "revision {} -> revision {}",
+        old.revision, new.revision
+    );
+    if changes.is_empty() {
+        let _ = writeln!(out, "no changes");
+    }
+    let _ = write!(out, "{changes}");
+    Ok(())
+}
+
+/// Prints every revision at which `key` took a new value.
+pub(crate) fn audit(entries: Entries, key: &str, out: &mut impl Write) -> Result<(), ToolError> {
+    let all = activations(entries)?;
+    let mut previous: Option<String> = None;
+    let mut first = true;
+    for (_, state) in &all {
+        let value = lookup(&state.effective_toml, key);
+        if !first && value == previous {
+            continue;
+        }
+        let origin = state.provenance.iter().find(|o| o.key == key).map_or_else(
+            || "default".to_owned(),
+            |o| format!("{} {}", o.layer, o.source),
+        );
+        let shown = |v: &Option<String>| v.clone().unwrap_or_else(|| "(unset)".to_owned());
+        let _ = writeln!(
+            out,
+            "{:>8}  {}  {} -> {}  ({origin})",
+            state.revision,
+            format_timestamp(state.activated_at_ms),
+            if first {
+                "(start)".to_owned()
+            } else {
+                shown(&previous)
+            },
+            shown(&value),
+        );
+        previous = value;
+        first = false;
+    }
+    if first {
+        let _ = writeln!(out, "no configuration recorded");
+    }
+    Ok(())
+}
+
+/// The value at a dotted key path of a TOML text, as inline TOML.
+fn lookup(toml_text: &str, key: &str) -> Option<String> {
+    let root = toml::from_str::<toml::Value>(toml_text).ok()?;
+    let mut value = &root;
+    for part in key.split('.') {
+        let (name, index) = match part.split_once('[') {
+            Some((n, rest)) => (n, rest.trim_end_matches(']').parse::<usize>().ok()),
+            None => (part, None),
+        };
+        value = value.get(name)?;
+        if let Some(i) = index {
+            value = value.get(i)?;
+        }
+    }
+    Some(alys_config::dump::inline(value))
+}
