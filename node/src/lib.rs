@@ -29,6 +29,7 @@ pub mod data_dir;
 pub mod error;
 pub mod mailbox;
 pub mod record;
+pub mod reload;
 pub mod supervision;
 pub mod telemetry;
 

@@ -1,0 +1,3 @@
+//! Hot reload of the configuration; for now the file watcher that will trigger it (issue 4).
+
+pub mod watch;
