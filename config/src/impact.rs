@@ -32,6 +32,8 @@
 //! - `network.*`, `sync.*`: config only; another layer runs them.
 //! - `monitoring.*`: node, restart (the metrics server binds and routes at start).
 //! - `logging.*`: node, live (the log filter is reloadable).
+//! - `reload.*`: node, live (the watcher is restarted with the new mode).
+//! - `admin.*`: node, restart (the admin API binds at start).
 //!
 //! "All actors" lists every actor of this layer whether enabled or not; the reload pipeline skips
 //! those that are not running. A key no rule matches is reported in [`Impact::unassigned`].
@@ -155,6 +157,8 @@ const SECTIONS: &[Rule] = &[
     rule("sync", NONE, Apply::Live),
     rule("monitoring", N, Apply::Restart),
     rule("logging", N, Apply::Live),
+    rule("reload", N, Apply::Live),
+    rule("admin", N, Apply::Restart),
 ];
 
 /// The impact table, in no particular order: the longest matching prefix decides.

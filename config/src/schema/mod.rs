@@ -12,6 +12,7 @@ pub mod governance;
 pub mod logging;
 pub mod monitoring;
 pub mod network;
+pub mod reload;
 pub mod storage;
 pub mod sync;
 pub mod system;
@@ -29,6 +30,7 @@ pub use governance::{AuthMethod, GovernanceConfig, GovernanceEndpoint};
 pub use logging::{LogOutput, LoggingConfig};
 pub use monitoring::MonitoringConfig;
 pub use network::NetworkConfig;
+pub use reload::{AdminConfig, ReloadConfig, WatchMode};
 pub use storage::StorageConfig;
 pub use sync::SyncConfig;
 pub use system::SystemConfig;
@@ -62,6 +64,10 @@ pub struct AlysConfig {
     pub monitoring: MonitoringConfig,
     /// Log level, format and outputs.
     pub logging: LoggingConfig,
+    /// How the running node notices config changes.
+    pub reload: ReloadConfig,
+    /// The loopback JSON-RPC admin API.
+    pub admin: AdminConfig,
 }
 
 /// Where the node runs. Written in lower case; `dev`, `test`, `stage` and `prod` are accepted.

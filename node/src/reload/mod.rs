@@ -1,3 +1,9 @@
-//! Hot reload of the configuration; for now the file watcher that will trigger it (issue 4).
+//! Hot reload of the configuration: the file watcher that triggers it, the commands the
+//! coordinator takes, and the status it publishes.
 
+pub mod command;
+pub mod status;
 pub mod watch;
+
+pub use command::{Command, CommandError, Outcome, ResultKind, RollbackTarget, Trigger};
+pub use status::{ActorStatusFn, LastReload, PendingConfirmation, ReloadCounts, ReloadStatus};
