@@ -42,6 +42,7 @@ fn restart_latency(c: &mut Criterion) {
         keep,
         Section::<ExecutionConfig>::default,
         ExecutionConfig::default(),
+        |c| Some(c.execution.clone()),
     );
     let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();
     let args = RootArgs {

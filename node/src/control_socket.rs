@@ -71,7 +71,7 @@ fn answer(
                     Err(e) => json!({ "error": format!("root unreachable: {e}") }),
                 }
             }
-            None => json!({ "error": "expected: inject <actor> panic|error|fail-health <n>" }),
+            None => json!({ "error": "expected: inject <actor> panic|error|fail-health <n>|reject-reload <n>|ignore-reload <n>" }),
         },
         _ => json!({ "error": format!("unknown request {:?}", line.trim()) }),
     };
@@ -84,6 +84,8 @@ fn parse_fault(kind: &str, rest: &[&str]) -> Option<Fault> {
         ("panic", []) => Some(Fault::Panic),
         ("error", []) => Some(Fault::Error),
         ("fail-health", [n]) => n.parse().ok().map(|count| Fault::FailHealth { count }),
+        ("reject-reload", [n]) => n.parse().ok().map(|count| Fault::RejectReload { count }),
+        ("ignore-reload", [n]) => n.parse().ok().map(|count| Fault::IgnoreReload { count }),
         _ => None,
     }
 }

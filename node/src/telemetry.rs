@@ -5,7 +5,9 @@ use std::io::IsTerminal;
 
 use alys_config::schema::logging::{LogFormat, LogOutput, LoggingConfig};
 use tracing_subscriber::filter::LevelFilter;
-use tracing_subscriber::EnvFilter;
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
+use tracing_subscriber::{fmt, reload, EnvFilter, Registry};
 
 /// The filter directives for a logging section: the level, then one `module=level` per entry.
 /// A level the filter cannot read falls back to `info` (validation reports it as an error).
@@ -28,11 +30,46 @@ pub fn directives(config: &LoggingConfig) -> String {
     }
 }
 
-/// Installs the global subscriber. Calling it twice keeps the first subscriber. File and syslog
-/// outputs are not written yet; with neither stdout nor stderr listed the log goes to stderr.
-pub fn init(config: &LoggingConfig) {
-    let filter =
-        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(directives(config)));
+/// Changes the level filter of the installed subscriber when `logging` is reloaded.
+#[derive(Clone)]
+pub struct LogReload {
+    handle: reload::Handle<EnvFilter, Registry>,
+    /// `RUST_LOG` was set at start and keeps precedence over the config.
+    pinned: bool,
+}
+
+impl std::fmt::Debug for LogReload {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LogReload")
+            .field("pinned", &self.pinned)
+            .finish()
+    }
+}
+
+impl LogReload {
+    /// Applies the level and per-module levels of `config`. The format and outputs are fixed
+    /// at start (they select the writer); a change of them is reported, not applied.
+    pub fn apply(&self, config: &LoggingConfig) {
+        if self.pinned {
+            tracing::info!(target: "alys_node", "RUST_LOG is set; logging.level reload not applied");
+            return;
+        }
+        let directives = directives(config);
+        match self.handle.reload(EnvFilter::new(&directives)) {
+            Ok(()) => tracing::info!(target: "alys_node", %directives, "log filter reloaded"),
+            Err(e) => tracing::warn!(target: "alys_node", error = %e, "log filter reload failed"),
+        }
+    }
+}
+
+/// Installs the global subscriber and returns the handle that reloads its filter; `None` when a
+/// subscriber was already installed (tests). File and syslog outputs are not written yet; with
+/// neither stdout nor stderr listed the log goes to stderr.
+pub fn init(config: &LoggingConfig) -> Option<LogReload> {
+    let from_env = EnvFilter::try_from_default_env().ok();
+    let pinned = from_env.is_some();
+    let filter = from_env.unwrap_or_else(|| EnvFilter::new(directives(config)));
+    let (filter, handle) = reload::Layer::new(filter);
     let to_stdout = config
         .outputs
         .iter()
@@ -43,19 +80,30 @@ pub fn init(config: &LoggingConfig) {
         })
         .unwrap_or(false);
     let json = config.format == LogFormat::Json;
-    let builder = tracing_subscriber::fmt().with_env_filter(filter);
-    let _ = match (to_stdout, json) {
-        (true, false) => builder
-            .with_ansi(std::io::stdout().is_terminal())
-            .with_writer(std::io::stdout)
+    let registry = tracing_subscriber::registry().with(filter);
+    let installed = match (to_stdout, json) {
+        (true, false) => registry
+            .with(
+                fmt::layer()
+                    .with_ansi(std::io::stdout().is_terminal())
+                    .with_writer(std::io::stdout),
+            )
             .try_init(),
-        (true, true) => builder.json().with_writer(std::io::stdout).try_init(),
-        (false, false) => builder
-            .with_ansi(std::io::stderr().is_terminal())
-            .with_writer(std::io::stderr)
+        (true, true) => registry
+            .with(fmt::layer().json().with_writer(std::io::stdout))
             .try_init(),
-        (false, true) => builder.json().with_writer(std::io::stderr).try_init(),
+        (false, false) => registry
+            .with(
+                fmt::layer()
+                    .with_ansi(std::io::stderr().is_terminal())
+                    .with_writer(std::io::stderr),
+            )
+            .try_init(),
+        (false, true) => registry
+            .with(fmt::layer().json().with_writer(std::io::stderr))
+            .try_init(),
     };
+    installed.ok().map(|()| LogReload { handle, pinned })
 }
 
 #[cfg(test)]

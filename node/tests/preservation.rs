@@ -99,6 +99,7 @@ async fn run(strategy: StatePreservation) -> Run {
         keep,
         Tally::default,
         (),
+        |_| None,
     );
     let (tx, rx) = mpsc::unbounded_channel();
     let args = RootArgs {

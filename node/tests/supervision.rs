@@ -50,6 +50,7 @@ async fn tree(names: &[&str], strategy: RestartStrategy, health: Duration) -> Tr
             keep,
             Section::<ExecutionConfig>::default,
             ExecutionConfig::default(),
+            |c| Some(c.execution.clone()),
         );
         children.push(spec);
         senders.push(sender);

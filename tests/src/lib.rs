@@ -1,6 +1,8 @@
 //! Helpers shared by the workspace's end-to-end tests (the tests are in `tests/tests/`): finding
 //! the built binaries and the fixtures, and polling with a deadline instead of sleeping.
 
+pub mod node;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::Once;

@@ -18,6 +18,9 @@ pub struct ReloadConfig {
     /// Period of the re-read in `scheduled` mode. Default: 60s.
     #[serde(with = "humantime_serde")]
     pub interval: Duration,
+    /// How many times a new section is sent again to an actor that did not acknowledge it
+    /// within `actors.timeouts.config_reload`, before the reload rolls back. Default: 1.
+    pub ack_retries: u32,
 }
 
 impl Default for ReloadConfig {
@@ -26,6 +29,7 @@ impl Default for ReloadConfig {
             watch: WatchMode::Debounced,
             debounce: Duration::from_millis(250),
             interval: Duration::from_secs(60),
+            ack_retries: 1,
         }
     }
 }

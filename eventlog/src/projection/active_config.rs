@@ -49,6 +49,7 @@ pub struct ActiveConfigState {
 pub struct ActiveConfig {
     candidates: BTreeMap<u64, ConfigLoaded>,
     active: Option<ActiveConfigState>,
+    pending: Option<u64>,
 }
 
 impl ActiveConfig {
@@ -65,6 +66,13 @@ impl ActiveConfig {
     /// The configuration recorded by the `ConfigLoaded` at `config_offset`, active or not.
     pub fn candidate(&self, config_offset: u64) -> Option<&ConfigLoaded> {
         self.candidates.get(&config_offset)
+    }
+
+    /// Offset of the `reload requested` whose outcome is not yet in the log: a reload in
+    /// progress, or one the node died in the middle of. While one is open, an accepted
+    /// validation does not activate its config; only `reload applied` or `rollback` does.
+    pub fn pending_reload(&self) -> Option<u64> {
+        self.pending
     }
 
     fn activate(&mut self, config_offset: u64, revision: Offset, by: EventKind, at_ms: u64) {
@@ -108,13 +116,19 @@ impl Projection for ActiveConfig {
             Event::ConfigLoaded(loaded) => {
                 self.candidates.insert(offset.0, loaded.clone());
             }
-            Event::ValidationReported(report) if report.verdict == Verdict::Accepted => {
+            Event::ValidationReported(report)
+                if report.verdict == Verdict::Accepted && self.pending.is_none() =>
+            {
                 self.activate(report.config_offset, offset, event.kind(), timestamp_ms);
             }
+            Event::ReloadRequested(_) => self.pending = Some(offset.0),
+            Event::ReloadRejected(_) => self.pending = None,
             Event::ReloadApplied(applied) => {
+                self.pending = None;
                 self.activate(applied.config_offset, offset, event.kind(), timestamp_ms);
             }
             Event::Rollback(rollback) => {
+                self.pending = None;
                 self.activate(rollback.config_offset, offset, event.kind(), timestamp_ms);
             }
             _ => {}
@@ -135,6 +149,8 @@ impl Projection for ActiveConfig {
             kind,
             EventKind::ConfigLoaded
                 | EventKind::ValidationReported
+                | EventKind::ReloadRequested
+                | EventKind::ReloadRejected
                 | EventKind::ReloadApplied
                 | EventKind::Rollback
         )

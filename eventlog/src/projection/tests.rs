@@ -224,3 +224,46 @@ fn actor_history_counts_restarts_and_keeps_the_latest_snapshot() {
         ["chain", "storage"]
     );
 }
+
+fn requested() -> Event {
+    Event::ReloadRequested(ReloadRequested {
+        trigger: "file-watch".into(),
+    })
+}
+
+#[test]
+fn accepted_verdict_inside_an_open_reload_waits_for_the_commit() {
+    let events = [
+        loaded("development", "a = 1"),
+        verdict(0, Verdict::Accepted),
+        requested(),
+        loaded("development", "a = 2"),
+        verdict(3, Verdict::Accepted),
+        reload(3),
+    ];
+    let before_commit = active_after(&events, Some(Offset(4)));
+    assert_eq!(before_commit.active().expect("active").config_offset, 0);
+    assert_eq!(before_commit.pending_reload(), Some(2));
+
+    let after_commit = active_after(&events, None);
+    assert_eq!(after_commit.active().expect("active").revision, 5);
+    assert_eq!(after_commit.pending_reload(), None);
+}
+
+#[test]
+fn rejected_reload_closes_it_so_a_later_start_activates_again() {
+    let events = [
+        loaded("development", "a = 1"),
+        verdict(0, Verdict::Accepted),
+        requested(),
+        Event::ReloadRejected(ReloadRejected {
+            config_offset: None,
+            reason: "interrupted".into(),
+        }),
+        loaded("development", "a = 3"),
+        verdict(4, Verdict::Accepted),
+    ];
+    let projection = active_after(&events, None);
+    assert_eq!(projection.pending_reload(), None);
+    assert_eq!(projection.active().expect("active").config_offset, 4);
+}

@@ -84,6 +84,17 @@ impl Behaviour for Chain {
         })
     }
 
+    /// Keys that apply live (`chain.slot_duration`, ...) replace the section; the spec, read at
+    /// start, changes only through a restart (`chain.spec_file` needs one).
+    fn reconfigure(
+        &self,
+        state: &mut ChainState,
+        config: &ChainConfig,
+    ) -> Result<(), ActorProcessingErr> {
+        state.config = config.clone();
+        Ok(())
+    }
+
     fn handle(&self, msg: ChainMsg, state: &mut ChainState) -> Result<(), ActorProcessingErr> {
         match msg {
             ChainMsg::ChainId(reply) => {
@@ -125,6 +136,11 @@ impl<T: Clone + std::fmt::Debug + Send + 'static> Behaviour for Section<T> {
 
     fn start(&self, section: &T) -> Result<T, ActorProcessingErr> {
         Ok(section.clone())
+    }
+
+    fn reconfigure(&self, section: &mut T, next: &T) -> Result<(), ActorProcessingErr> {
+        *section = next.clone();
+        Ok(())
     }
 
     fn handle(&self, msg: SectionMsg<T>, section: &mut T) -> Result<(), ActorProcessingErr> {

@@ -13,7 +13,9 @@ use std::sync::Arc;
 use ractor::{Actor, ActorProcessingErr, ActorRef};
 use tokio::sync::Mutex;
 
-use super::control::{Control, Fault};
+use alys_config::AlysConfig;
+
+use super::control::{Ack, Control, Fault};
 use super::preserve::Preserver;
 use crate::mailbox::{MailboxReceiver, MailboxSender};
 
@@ -42,6 +44,16 @@ pub trait Behaviour: Send + Sync + 'static {
     /// in an incremental patch.
     fn preserve(&self, _state: &Self::State) -> Option<serde_json::Value> {
         None
+    }
+
+    /// Takes a new config section while running (a hot reload of keys that apply live).
+    /// Returning an error refuses the section; the reload then rolls back.
+    fn reconfigure(
+        &self,
+        _state: &mut Self::State,
+        _args: &Self::Args,
+    ) -> Result<(), ActorProcessingErr> {
+        Ok(())
     }
 
     /// Puts a preserved state back, right after [`Behaviour::start`].
@@ -73,7 +85,12 @@ pub struct ChildArgs<B: Behaviour> {
     pub receiver: Arc<Mutex<MailboxReceiver<B::Msg>>>,
     /// Where the actor's state is kept across restarts.
     pub preserver: Preserver,
+    /// Picks the actor's arguments out of a whole config (`None`: it takes no section).
+    pub section: SectionFn<B::Args>,
 }
+
+/// Picks an actor's arguments out of a whole config; `None` for an actor that takes no section.
+pub type SectionFn<A> = fn(&AlysConfig) -> Option<A>;
 
 /// The ractor actor that runs a [`Behaviour`].
 #[derive(Debug)]
@@ -86,6 +103,11 @@ pub struct ChildState<B: Behaviour> {
     receiver: Arc<Mutex<MailboxReceiver<B::Msg>>>,
     preserver: Preserver,
     preserved: Option<serde_json::Value>,
+    section: SectionFn<B::Args>,
+    reject_reloads: u32,
+    ignore_reloads: u32,
+    /// Acknowledgements held back by [`Fault::IgnoreReload`]; dropped with the actor.
+    unanswered: Vec<Ack>,
 }
 
 impl<B: Behaviour> ChildState<B> {
@@ -140,6 +162,10 @@ impl<B: Behaviour> Actor for ChildActor<B> {
             receiver: args.receiver,
             preserver: args.preserver,
             preserved,
+            section: args.section,
+            reject_reloads: 0,
+            ignore_reloads: 0,
+            unanswered: Vec::new(),
         })
     }
 
@@ -180,7 +206,60 @@ impl<B: Behaviour> Actor for ChildActor<B> {
                     state.failing_checks = count;
                     Ok(())
                 }
+                Fault::RejectReload { count } => {
+                    state.reject_reloads = count;
+                    Ok(())
+                }
+                Fault::IgnoreReload { count } => {
+                    state.ignore_reloads = count;
+                    Ok(())
+                }
             },
+            ChildMsg::Control(Control::Reconfigure { config, reply }) => {
+                if state.reject_reloads > 0 {
+                    state.reject_reloads -= 1;
+                    let _ = reply.send(Err("injected refusal".to_owned()));
+                    return Ok(());
+                }
+                if state.ignore_reloads > 0 {
+                    state.ignore_reloads -= 1;
+                    state.unanswered.push(reply);
+                    return Ok(());
+                }
+                let result = match (state.section)(&config) {
+                    Some(args) => self.0.reconfigure(&mut state.inner, &args),
+                    None => Ok(()),
+                };
+                match result {
+                    Ok(()) => {
+                        state.keep(&self.0).await?;
+                        let _ = reply.send(Ok(()));
+                    }
+                    Err(e) => {
+                        let _ = reply.send(Err(e.to_string()));
+                    }
+                }
+                Ok(())
+            }
+            ChildMsg::Control(Control::Snapshot(reply)) => {
+                let _ = reply.send(self.0.preserve(&state.inner));
+                Ok(())
+            }
+            ChildMsg::Control(Control::Restore {
+                state: preserved,
+                reply,
+            }) => {
+                match self.0.restore(&mut state.inner, preserved) {
+                    Ok(()) => {
+                        state.keep(&self.0).await?;
+                        let _ = reply.send(Ok(()));
+                    }
+                    Err(e) => {
+                        let _ = reply.send(Err(e.to_string()));
+                    }
+                }
+                Ok(())
+            }
         }
     }
 }

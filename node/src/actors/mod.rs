@@ -24,10 +24,10 @@ mod root;
 mod spec;
 
 pub use behaviours::{Chain, ChainMsg, Section, SectionMsg, Storage, StorageMsg};
-pub use child::{Behaviour, ChildActor, ChildArgs, ChildMsg};
-pub use control::{Control, Fault};
+pub use child::{Behaviour, ChildActor, ChildArgs, ChildMsg, SectionFn};
+pub use control::{Ack, Control, Fault};
 pub use preserve::Preserver;
-pub use root::{ChildStatus, RootActor, RootArgs, RootMsg};
+pub use root::{ChildStatus, ReloadTarget, RootActor, RootArgs, RootMsg};
 pub use spec::{children, spec, ChildHandle, ChildSpec, Spawner};
 
 /// Actor names in start order.

@@ -3,7 +3,7 @@
 
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::Arc;
+use std::sync::{Arc, PoisonError, RwLock};
 
 use alys_config::schema::actors::{
     ActorConfig, ActorHealthCheck, ActorSystemConfig, RestartStrategy,
@@ -13,7 +13,7 @@ use alys_eventlog::EventLog;
 use ractor::{Actor, ActorCell, SpawnErr};
 
 use super::behaviours::{Chain, Section, Storage, StorageMsg};
-use super::child::{Behaviour, ChildActor, ChildArgs, ChildMsg};
+use super::child::{Behaviour, ChildActor, ChildArgs, ChildMsg, SectionFn};
 use super::control::Control;
 use super::preserve::Preserver;
 use crate::mailbox::{mailbox, MailboxMetrics, MailboxSender, MailboxSettings};
@@ -51,6 +51,9 @@ pub struct ChildSpec {
     pub spawn: Spawner,
     /// Reads the counters of the actor's mailbox.
     pub mailbox: Arc<dyn Fn() -> MailboxMetrics + Send + Sync>,
+    /// Makes later spawns start with this config's section (a reload that commits, or its
+    /// rollback); a no-op for an actor that takes no section.
+    pub update: Arc<dyn Fn(&AlysConfig) + Send + Sync>,
 }
 
 impl std::fmt::Debug for ChildSpec {
@@ -64,6 +67,9 @@ impl std::fmt::Debug for ChildSpec {
 
 /// A spec for a child running `behaviour` with `args`, and the sending side of its mailbox,
 /// which stays valid across restarts.
+// Each argument is a separate part of the child (identity, policy, mailbox, state, code, section);
+// bundling them would only move the list into a struct literal at every call site.
+#[allow(clippy::too_many_arguments)]
 pub fn spec<B>(
     name: &str,
     actor: &ActorConfig,
@@ -72,6 +78,7 @@ pub fn spec<B>(
     preserver: Preserver,
     behaviour: fn() -> B,
     args: B::Args,
+    section: SectionFn<B::Args>,
 ) -> (ChildSpec, MailboxSender<B::Msg>)
 where
     B: Behaviour + std::fmt::Debug,
@@ -81,12 +88,20 @@ where
     let receiver = Arc::new(tokio::sync::Mutex::new(receiver));
     let doorbell = sender.clone();
     let counters = sender.clone();
+    let args = Arc::new(RwLock::new(args));
+    let current = args.clone();
+    let update = Arc::new(move |config: &AlysConfig| {
+        if let Some(next) = section(config) {
+            *current.write().unwrap_or_else(PoisonError::into_inner) = next;
+        }
+    });
     let spawn: Spawner = Arc::new(move |supervisor: ActorCell| {
         let args = ChildArgs {
-            args: args.clone(),
+            args: args.read().unwrap_or_else(PoisonError::into_inner).clone(),
             sender: doorbell.clone(),
             receiver: receiver.clone(),
             preserver: preserver.clone(),
+            section,
         };
         Box::pin(async move {
             let (actor_ref, _) =
@@ -106,6 +121,7 @@ where
         health: actor.health_check.clone(),
         spawn,
         mailbox: Arc::new(move || counters.metrics()),
+        update,
     };
     (spec, sender)
 }
@@ -136,6 +152,7 @@ pub fn children(
             keep("storage", a),
             Storage::default,
             log.clone(),
+            |_| None,
         );
         out.push(spec);
         storage = Some(sender);
@@ -152,6 +169,7 @@ pub fn children(
                 keep("chain", a),
                 Chain::default,
                 chain,
+                |c| Some(c.chain.clone()),
             )
             .0,
         );
@@ -168,6 +186,7 @@ pub fn children(
                 keep("engine", a),
                 Section::default,
                 section,
+                |c| Some(c.execution.clone()),
             )
             .0,
         );
@@ -184,6 +203,7 @@ pub fn children(
                 keep("bridge", a),
                 Section::default,
                 section,
+                |c| Some(c.bridge.clone()),
             )
             .0,
         );
@@ -200,6 +220,7 @@ pub fn children(
                 keep("stream", a),
                 Section::default,
                 section,
+                |c| Some(c.governance.clone()),
             )
             .0,
         );

@@ -10,7 +10,14 @@ use alys_eventlog::{remote, EventLog};
 use ractor::Actor;
 use tokio::signal::unix::{signal, SignalKind};
 
+use alys_eventlog::event::{Event, ReloadRejected};
+use alys_eventlog::projection::{replay, ActiveConfig};
+use tokio::sync::{mpsc, watch};
+
 use super::load_config_with;
+use crate::cli::ConfigArgs;
+use crate::reload::{Command, Coordinator, CoordinatorArgs, Trigger};
+use crate::telemetry::LogReload;
 use crate::actors::{self, RootActor, RootArgs, RootMsg};
 use crate::cli::RunArgs;
 use crate::data_dir::DataDir;
@@ -18,10 +25,13 @@ use crate::error::NodeError;
 use crate::supervision::Jitter;
 use crate::{control_socket, record, telemetry};
 
+/// Reload requests that may wait while one runs (SIGHUP, admin API); more are refused.
+const COMMAND_QUEUE: usize = 16;
+
 /// Runs the node in the foreground. Returns after an orderly stop.
 pub fn run(args: &RunArgs) -> Result<(), NodeError> {
     // `--data-dir` is recorded like any override, so the log says where the node ran.
-    let option_sets = args
+    let option_sets: Vec<(String, String, String)> = args
         .data_dir
         .iter()
         .map(|d| {
@@ -32,8 +42,8 @@ pub fn run(args: &RunArgs) -> Result<(), NodeError> {
             )
         })
         .collect();
-    let loaded = load_config_with(&args.config, option_sets)?;
-    telemetry::init(&loaded.config.logging);
+    let loaded = load_config_with(&args.config, option_sets.clone())?;
+    let logs = telemetry::init(&loaded.config.logging);
     let report = Validator::with_builtin_rules().validate(&loaded.config);
     log_findings(&report);
 
@@ -41,6 +51,8 @@ pub fn run(args: &RunArgs) -> Result<(), NodeError> {
     let dir = DataDir::create(&data_dir)?;
     let key = dir.fingerprint_key()?;
     let log = EventLog::open(&dir.eventlog())?;
+    close_interrupted_reload(&log)?;
+    let config_offset = log.next_offset().0;
     let revision = record_config(&log, &loaded, &report, &key)?;
     let Some(revision) = revision else {
         // The node's own log may be the thing that is misconfigured; say why on stderr too.
@@ -55,13 +67,17 @@ pub fn run(args: &RunArgs) -> Result<(), NodeError> {
     tracing::info!(target: "alys_node", revision, data_dir = %dir.root().display(), environment = %loaded.config.environment, "configuration accepted");
 
     let runtime = build_runtime(&loaded.config.actors.runtime)?;
-    let result = runtime.block_on(run_tree(
-        &dir,
-        log.clone(),
+    let start = Start {
         revision,
+        config_offset,
         loaded,
-        args.fault_injection,
-    ));
+        sources: args.config.clone(),
+        option_sets,
+        fingerprint_key: key,
+        logs,
+        fault_injection: args.fault_injection,
+    };
+    let result = runtime.block_on(run_tree(&dir, log.clone(), start));
     log.flush()?;
     tracing::info!(target: "alys_node", "node stopped");
     result
@@ -122,15 +138,49 @@ pub fn record_config(
     Ok(report.is_accepted().then_some(verdict_offset))
 }
 
-async fn run_tree(
-    dir: &DataDir,
-    log: EventLog,
+/// A reload the node died in the middle of (SIGKILL, power loss) left `reload requested`
+/// without an outcome; record that it never committed, so the log says what is active.
+fn close_interrupted_reload(log: &EventLog) -> Result<(), NodeError> {
+    let mut projection = ActiveConfig::new();
+    replay(log, &mut projection, None)?;
+    if let Some(requested) = projection.pending_reload() {
+        tracing::warn!(target: "alys_node", requested, "a reload was interrupted by the last stop; recording it as not applied");
+        log.append(&Event::ReloadRejected(ReloadRejected {
+            config_offset: None,
+            reason: format!(
+                "interrupted: the node stopped before the reload requested at {requested} committed"
+            ),
+        }))?;
+    }
+    Ok(())
+}
+
+/// What the tree and the reload coordinator start from.
+struct Start {
     revision: u64,
+    config_offset: u64,
     loaded: Loaded,
+    sources: ConfigArgs,
+    option_sets: Vec<(String, String, String)>,
+    fingerprint_key: [u8; 32],
+    logs: Option<LogReload>,
     fault_injection: bool,
-) -> Result<(), NodeError> {
+}
+
+async fn run_tree(dir: &DataDir, log: EventLog, start: Start) -> Result<(), NodeError> {
+    let Start {
+        revision,
+        config_offset,
+        loaded,
+        sources,
+        option_sets,
+        fingerprint_key,
+        logs,
+        fault_injection,
+    } = start;
     let mut term = signal(SignalKind::terminate()).map_err(NodeError::Runtime)?;
     let mut int = signal(SignalKind::interrupt()).map_err(NodeError::Runtime)?;
+    let mut hup = signal(SignalKind::hangup()).map_err(NodeError::Runtime)?;
 
     let (escalations, mut escalated) = tokio::sync::mpsc::unbounded_channel();
     let seed = std::time::SystemTime::now()
@@ -153,7 +203,7 @@ async fn run_tree(
                 actor: "root".into(),
                 message: e.to_string(),
             })?;
-    let server = remote::serve(log, &dir.socket()).map_err(|source| NodeError::DataDir {
+    let server = remote::serve(log.clone(), &dir.socket()).map_err(|source| NodeError::DataDir {
         path: dir.socket(),
         what: "cannot serve the event log socket",
         source,
@@ -170,13 +220,40 @@ async fn run_tree(
         what: "cannot serve the control socket",
         source,
     })?;
+    let (coordinator, _status) = Coordinator::new(CoordinatorArgs {
+        log: log.clone(),
+        root: root.clone(),
+        sources,
+        option_sets,
+        fingerprint_key,
+        config: loaded.config.clone(),
+        revision,
+        config_offset,
+        logs,
+    });
+    let (commands, command_rx) = mpsc::channel(COMMAND_QUEUE);
+    let (stop_reload, stop_rx) = watch::channel(false);
+    let reloads = tokio::spawn(coordinator.run(command_rx, stop_rx));
     tracing::info!(target: "alys_node", socket = %dir.socket().display(), "node running");
 
-    let stop_reason = tokio::select! {
-        _ = term.recv() => Ok("SIGTERM"),
-        _ = int.recv() => Ok("SIGINT"),
-        Some(escalation) = escalated.recv() => Err(escalation),
+    let stop_reason = loop {
+        tokio::select! {
+            _ = term.recv() => break Ok("SIGTERM"),
+            _ = int.recv() => break Ok("SIGINT"),
+            _ = hup.recv() => {
+                tracing::info!(target: "alys_node", "SIGHUP: reloading the configuration");
+                let reload = Command::Reload { trigger: Trigger::Sighup, confirm_within: None, reply: None };
+                if commands.try_send(reload).is_err() {
+                    tracing::warn!(target: "alys_node", "reload queue full; SIGHUP dropped");
+                }
+            }
+            Some(escalation) = escalated.recv() => break Err(escalation),
+        }
     };
+    // A reload in progress finishes (commit or roll back) before the tree stops.
+    let _ = stop_reload.send(true);
+    drop(commands);
+    let _ = reloads.await;
     drop(server);
     drop(control);
     match stop_reason {

@@ -2,6 +2,8 @@
 //! when it fails (panic, handler error, or failed health checks), escalates when a strategy gives
 //! up, and records every step in the event log.
 
+mod reload;
+
 use std::collections::HashSet;
 
 use alys_eventlog::event::{ActorLifecycle, Event, LifecycleChange};
@@ -9,6 +11,8 @@ use alys_eventlog::EventLog;
 use ractor::{Actor, ActorId, ActorProcessingErr, ActorRef, RpcReplyPort, SupervisionEvent};
 use tokio::sync::mpsc;
 use tokio::time::Instant;
+
+pub use reload::ReloadTarget;
 
 use super::control::{Control, Fault};
 use super::health;
@@ -43,6 +47,18 @@ pub enum RootMsg {
     RecoveryDue(String),
     /// Time to probe a child's health.
     HealthTick(String),
+    /// Each child's handle and section updater, for a reload.
+    Targets(RpcReplyPort<Vec<ReloadTarget>>),
+    /// Restart these children with the sections their specs now hold (a reload's restarts, or
+    /// their rollback).
+    Respawn {
+        /// The children to restart.
+        names: Vec<String>,
+        /// `Err` names the child that did not start, and why.
+        reply: RpcReplyPort<Result<(), String>>,
+    },
+    /// Lifecycle events from now on carry this config revision.
+    SetRevision(u64),
     /// The outcome of a probe of one incarnation of a child.
     HealthResult {
         /// The child.
@@ -324,6 +340,14 @@ impl Actor for RootActor {
                     .collect();
                 let _ = reply.send(status);
             }
+            RootMsg::Targets(reply) => {
+                let _ = reply.send(state.reload_targets());
+            }
+            RootMsg::Respawn { names, reply } => {
+                let result = state.respawn(&myself, &names).await;
+                let _ = reply.send(result);
+            }
+            RootMsg::SetRevision(revision) => state.revision = revision,
             RootMsg::Inject(name, fault) => {
                 if let Some(handle) = state
                     .index(&name)

@@ -1,0 +1,169 @@
+//! A running `alys-node` for end-to-end tests: started on real files in a temporary directory,
+//! observed through its event log (`alys-log`), stopped with real signals.
+
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use serde_json::Value;
+
+use crate::{bin, send_signal, wait_for};
+
+/// The `alys-node` command with the metrics endpoint on a free port, so that tests running in
+/// parallel do not compete for the default one.
+pub fn node_command() -> Command {
+    let mut cmd = Command::new(bin("alys-node"));
+    cmd.env("ALYS_MONITORING__BIND_ADDR", "127.0.0.1:0");
+    cmd
+}
+
+/// A node process and its data directory; killed on drop if still running.
+pub struct Node {
+    child: Option<Child>,
+    /// The data directory.
+    pub data: PathBuf,
+    /// Where its stdout and stderr go.
+    pub output: PathBuf,
+}
+
+impl Node {
+    /// Starts `alys-node run` on `files` with `sets` (`key=value`) and fault injection on, and
+    /// waits until it serves its control socket.
+    pub fn start(files: &[&Path], data: &Path, sets: &[&str]) -> Node {
+        let output = data.with_extension("out");
+        let log = File::options()
+            .create(true)
+            .append(true)
+            .open(&output)
+            .expect("output file");
+        let mut cmd = node_command();
+        cmd.arg("run")
+            .arg("--data-dir")
+            .arg(data)
+            .arg("--fault-injection");
+        for file in files {
+            cmd.arg("--config").arg(file);
+        }
+        for set in sets {
+            cmd.arg("--set").arg(set);
+        }
+        let child = cmd
+            .stdout(Stdio::from(log.try_clone().expect("clone")))
+            .stderr(Stdio::from(log))
+            .spawn()
+            .expect("node starts");
+        let node = Node {
+            child: Some(child),
+            data: data.to_owned(),
+            output,
+        };
+        node.wait_ready();
+        node
+    }
+
+    /// The process id.
+    pub fn pid(&self) -> u32 {
+        self.child.as_ref().expect("running").id()
+    }
+
+    fn wait_ready(&self) {
+        let socket = self.data.join("control.sock");
+        let ready = wait_for(Duration::from_secs(60), || socket.exists().then_some(()));
+        if ready.is_none() {
+            panic!("node did not start:\n{}", self.output_text());
+        }
+    }
+
+    /// What the node printed so far.
+    pub fn output_text(&self) -> String {
+        std::fs::read_to_string(&self.output).unwrap_or_default()
+    }
+
+    /// The events whose kind starts with `kind`, as `alys-log inspect --json` prints them.
+    pub fn events(&self, kind: &str) -> Vec<Value> {
+        events(&self.data, kind)
+    }
+
+    /// Waits until at least `count` events of `kind` are in the log, and returns them all.
+    pub fn wait_events(&self, kind: &str, count: usize) -> Vec<Value> {
+        wait_for(Duration::from_secs(30), || {
+            let found = self.events(kind);
+            (found.len() >= count).then_some(found)
+        })
+        .unwrap_or_else(|| {
+            panic!(
+                "fewer than {count} {kind} events; log has {:?}\n{}",
+                self.events(""),
+                self.output_text()
+            )
+        })
+    }
+
+    /// Sends SIGTERM and waits for the exit status.
+    pub fn stop(mut self) -> i32 {
+        let mut child = self.child.take().expect("running");
+        send_signal(child.id(), libc::SIGTERM);
+        let status = wait_for(Duration::from_secs(30), || child.try_wait().expect("wait"))
+            .expect("node exits after SIGTERM");
+        status.code().unwrap_or(-1)
+    }
+
+    /// Kills the node with SIGKILL and reaps it.
+    pub fn kill(mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+impl Drop for Node {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+/// The events of the log in `data` whose kind starts with `kind`, through `alys-log`.
+pub fn events(data: &Path, kind: &str) -> Vec<Value> {
+    let mut cmd = Command::new(bin("alys-log"));
+    cmd.arg("--data-dir").arg(data).args(["inspect", "--json"]);
+    if !kind.is_empty() {
+        cmd.args(["--kind", kind]);
+    }
+    let out = cmd.output().expect("alys-log runs");
+    assert!(
+        out.status.success(),
+        "alys-log inspect failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|line| serde_json::from_str(line).expect("json line"))
+        .collect()
+}
+
+/// The payload of an event as `alys-log inspect --json` prints it (`{"ReloadApplied": {...}}`).
+pub fn payload<'a>(event: &'a Value, variant: &str) -> &'a Value {
+    &event["payload"][variant]
+}
+
+/// The configuration active at `offset`, as `alys-log config-at` prints it.
+pub fn config_at(data: &Path, offset: u64) -> String {
+    let out = Command::new(bin("alys-log"))
+        .arg("--data-dir")
+        .arg(data)
+        .arg("config-at")
+        .arg(offset.to_string())
+        .output()
+        .expect("alys-log runs");
+    assert!(
+        out.status.success(),
+        "alys-log config-at failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
