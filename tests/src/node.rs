@@ -69,7 +69,12 @@ impl Node {
 
     fn wait_ready(&self) {
         let socket = self.data.join("control.sock");
-        let ready = wait_for(Duration::from_secs(60), || socket.exists().then_some(()));
+        // The socket file may be left over from a killed run: ready means it answers.
+        let ready = wait_for(Duration::from_secs(60), || {
+            std::os::unix::net::UnixStream::connect(&socket)
+                .ok()
+                .map(|_| ())
+        });
         if ready.is_none() {
             panic!("node did not start:\n{}", self.output_text());
         }

@@ -203,6 +203,20 @@ async fn run_tree(dir: &DataDir, log: EventLog, start: Start) -> Result<(), Node
                 actor: "root".into(),
                 message: e.to_string(),
             })?;
+    let (coordinator, _status) = Coordinator::new(CoordinatorArgs {
+        log: log.clone(),
+        root: root.clone(),
+        sources,
+        option_sets,
+        fingerprint_key,
+        config: loaded.config.clone(),
+        revision,
+        config_offset,
+        logs,
+    });
+    let (commands, command_rx) = mpsc::channel(COMMAND_QUEUE);
+    let (stop_reload, stop_rx) = watch::channel(false);
+    let reloads = coordinator.spawn(command_rx, stop_rx);
     let server = remote::serve(log.clone(), &dir.socket()).map_err(|source| NodeError::DataDir {
         path: dir.socket(),
         what: "cannot serve the event log socket",
@@ -220,20 +234,6 @@ async fn run_tree(dir: &DataDir, log: EventLog, start: Start) -> Result<(), Node
         what: "cannot serve the control socket",
         source,
     })?;
-    let (coordinator, _status) = Coordinator::new(CoordinatorArgs {
-        log: log.clone(),
-        root: root.clone(),
-        sources,
-        option_sets,
-        fingerprint_key,
-        config: loaded.config.clone(),
-        revision,
-        config_offset,
-        logs,
-    });
-    let (commands, command_rx) = mpsc::channel(COMMAND_QUEUE);
-    let (stop_reload, stop_rx) = watch::channel(false);
-    let reloads = tokio::spawn(coordinator.run(command_rx, stop_rx));
     tracing::info!(target: "alys_node", socket = %dir.socket().display(), "node running");
 
     let stop_reason = loop {

@@ -116,14 +116,30 @@ impl Coordinator {
         (coordinator, status_rx)
     }
 
-    /// Takes commands and file changes until `commands` closes or `stop` fires. A reload in
-    /// progress when `stop` fires is finished first.
-    pub async fn run(
+    /// Starts the config watch, then takes commands and file changes on a task until
+    /// `commands` closes or `stop` fires. The watch is in place when this returns, so a file
+    /// written afterwards is seen. A reload in progress when `stop` fires is finished first.
+    pub fn spawn(
+        self,
+        commands: mpsc::Receiver<Command>,
+        stop: watch::Receiver<bool>,
+    ) -> tokio::task::JoinHandle<()> {
+        let (watcher, changes) = self.start_watch();
+        tokio::spawn(self.run(commands, stop, watcher, changes))
+    }
+
+    async fn run(
         mut self,
         mut commands: mpsc::Receiver<Command>,
         mut stop: watch::Receiver<bool>,
+        mut watcher: Option<ConfigWatcher>,
+        mut changes: Option<mpsc::Receiver<Change>>,
     ) {
-        let (mut watcher, mut changes) = self.start_watch();
+        if watcher.is_some() {
+            // A save between the start's load and the watch's baseline would otherwise go
+            // unseen; a content equal to the running config records nothing.
+            let _ = self.reload(Trigger::FileWatch, None).await;
+        }
         let mut health = tokio::time::interval(HEALTH_POLL);
         loop {
             let deadline = self.pending.as_ref().map(|p| p.deadline);
