@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{ArgGroup, Args, Parser, Subcommand, ValueEnum};
 
 /// Alys node control plane.
 #[derive(Debug, Parser)]
@@ -21,6 +21,8 @@ pub enum Command {
     /// Validate or print a configuration without running the node.
     #[command(subcommand)]
     Config(ConfigCommand),
+    /// Ask a running node through its admin API: status, history, reload, rollback, confirm.
+    Ctl(CtlArgs),
 }
 
 /// Where the configuration comes from; shared by every subcommand that loads one.
@@ -81,4 +83,74 @@ pub enum Format {
     Toml,
     /// Pretty-printed JSON.
     Json,
+}
+
+/// Arguments of `alys-node ctl`.
+#[derive(Debug, Clone, Args)]
+pub struct CtlArgs {
+    /// The running node's data directory, where it leaves `admin.addr` and `admin.token`.
+    #[arg(long, value_name = "DIR", default_value = "./data", global = true)]
+    pub data_dir: PathBuf,
+    /// Print the server's reply as JSON instead of text.
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// What to ask.
+    #[command(subcommand)]
+    pub command: CtlCommand,
+}
+
+/// `alys-node ctl ...`.
+#[derive(Debug, Clone, Subcommand)]
+pub enum CtlCommand {
+    /// Revision, each actor's health, the last reload and any pending confirmation.
+    Status,
+    /// One line per recorded event: offset, time, kind, summary.
+    History(HistoryArgs),
+    /// Read the config files again and apply what changed.
+    Reload {
+        /// Roll back by itself unless `ctl confirm` follows within this long, e.g. `5m`.
+        #[arg(long, value_name = "DURATION")]
+        confirm_within: Option<String>,
+    },
+    /// Go back to an earlier configuration.
+    #[command(group(ArgGroup::new("target").required(true).args(["to", "steps"])))]
+    Rollback {
+        /// The config active at this log offset.
+        #[arg(long, value_name = "OFFSET")]
+        to: Option<u64>,
+        /// This many revisions back (1 is the previous one).
+        #[arg(long, value_name = "N")]
+        steps: Option<u32>,
+    },
+    /// Keep the revision applied with `--confirm-within`.
+    Confirm,
+    /// Print the effective configuration active at an offset (default: now).
+    ConfigAt {
+        /// The log offset; the head when absent.
+        offset: Option<u64>,
+    },
+    /// Key-level diff between the configurations active at two offsets.
+    Diff {
+        /// The older offset.
+        a: u64,
+        /// The newer offset.
+        b: u64,
+    },
+}
+
+/// Arguments of `alys-node ctl history`.
+#[derive(Debug, Clone, Args)]
+pub struct HistoryArgs {
+    /// First offset, inclusive.
+    #[arg(long, value_name = "N")]
+    pub from: Option<u64>,
+    /// Last offset, inclusive.
+    #[arg(long, value_name = "N")]
+    pub to: Option<u64>,
+    /// Only events of this kind, e.g. `reload_applied`.
+    #[arg(long, value_name = "KIND")]
+    pub kind: Option<String>,
+    /// At most this many events, the latest of the range (server default 100).
+    #[arg(long, value_name = "N")]
+    pub limit: Option<usize>,
 }

@@ -71,7 +71,9 @@ fn answer(
                     Err(e) => json!({ "error": format!("root unreachable: {e}") }),
                 }
             }
-            None => json!({ "error": "expected: inject <actor> panic|error|fail-health <n>|reject-reload <n>|ignore-reload <n>" }),
+            None => {
+                json!({ "error": "expected: inject <actor> panic|error|fail-health <n>|reject-reload <n>|ignore-reload <n>" })
+            }
         },
         _ => json!({ "error": format!("unknown request {:?}", line.trim()) }),
     };

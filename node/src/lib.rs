@@ -22,12 +22,14 @@
 //! section and the config revision (the offset of the accepting verdict) it runs under.
 
 pub mod actors;
+pub mod admin;
 pub mod cli;
 pub mod commands;
 pub mod control_socket;
 pub mod data_dir;
 pub mod error;
 pub mod mailbox;
+pub mod metrics;
 pub mod record;
 pub mod reload;
 pub mod supervision;

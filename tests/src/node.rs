@@ -172,3 +172,32 @@ pub fn config_at(data: &Path, offset: u64) -> String {
     );
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
+
+/// `GET path` on the node's metrics endpoint (address from `<data>/metrics.addr`): the status
+/// code and the body.
+pub fn metrics_get(data: &Path, path: &str) -> (u16, String) {
+    use std::io::{Read, Write};
+    let addr = std::fs::read_to_string(data.join("metrics.addr")).expect("metrics.addr");
+    let mut stream = std::net::TcpStream::connect(addr.trim()).expect("metrics endpoint");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .expect("timeout");
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n",
+        addr.trim()
+    )
+    .expect("request");
+    let mut response = String::new();
+    stream.read_to_string(&mut response).expect("response");
+    let code = response
+        .split_whitespace()
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .expect("status line");
+    let body = response
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_owned())
+        .unwrap_or_default();
+    (code, body)
+}

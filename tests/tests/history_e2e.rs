@@ -5,10 +5,11 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
+use alys_tests::node::node_command;
 use alys_tests::{bin, send_signal, wait_for};
 
 fn run_once(data: &Path, sets: &[&str], env: &[(&str, &str)]) {
-    let mut cmd = Command::new(bin("alys-node"));
+    let mut cmd = node_command();
     cmd.arg("run")
         .arg("--data-dir")
         .arg(data)

@@ -5,13 +5,14 @@ use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
 use std::time::Duration;
 
+use alys_tests::node::node_command;
 use alys_tests::{bin, fixture, send_signal, wait_for};
 
 const JWT: &str = "jwt-secret-value-7f3a";
 const REFRESH: &str = "refresh-secret-value-91cc";
 
 fn start_node(data_dir: &Path, extra: &[&str]) -> Child {
-    let mut cmd = Command::new(bin("alys-node"));
+    let mut cmd = node_command();
     cmd.arg("run").arg("--data-dir").arg(data_dir).args(extra);
     cmd.env("GOVERNANCE_JWT_TOKEN", JWT)
         .env("GOVERNANCE_REFRESH_TOKEN", REFRESH)
@@ -190,7 +191,7 @@ fn a_second_node_on_the_same_data_dir_is_refused_and_loses_nothing() {
         data.join("eventlog.sock").exists().then_some(())
     })
     .expect("first node up");
-    let second = Command::new(bin("alys-node"))
+    let second = node_command()
         .arg("run")
         .arg("--data-dir")
         .arg(&data)

@@ -59,7 +59,9 @@ fn sigkill_during_reloads_leaves_a_verifying_log_and_only_committed_configs_acti
         node.kill();
 
         verify(&data);
-        let head = events(&data, "").last().unwrap()["offset"].as_u64().unwrap();
+        let head = events(&data, "").last().unwrap()["offset"]
+            .as_u64()
+            .unwrap();
         if let Some(requested) = open_reload(&data) {
             interrupted += 1;
             // The half-done reload changed nothing: what is active is what was before it.
@@ -85,7 +87,10 @@ fn sigkill_during_reloads_leaves_a_verifying_log_and_only_committed_configs_acti
                 .starts_with("interrupted")
         })
         .count();
-    assert_eq!(closed, interrupted, "every interrupted reload is closed on restart");
+    assert_eq!(
+        closed, interrupted,
+        "every interrupted reload is closed on restart"
+    );
     assert_eq!(open_reload(&data), None);
     assert_eq!(node.stop(), 0);
 }

@@ -29,7 +29,13 @@ fn reload(node: &Node) {
 fn reload_kinds(node: &Node) -> Vec<String> {
     node.events("reload_")
         .iter()
-        .map(|e| e["kind"].as_str().unwrap().trim_start_matches("reload_").to_owned())
+        .map(|e| {
+            e["kind"]
+                .as_str()
+                .unwrap()
+                .trim_start_matches("reload_")
+                .to_owned()
+        })
         .collect()
 }
 
@@ -91,7 +97,10 @@ fn invalid_config_is_rejected_naming_the_key_and_never_reaches_an_actor() {
     assert!(reason.contains("logging.level"), "{reason}");
     assert!(node.events("actor_snapshot").is_empty());
     let head = rejected[0]["offset"].as_u64().unwrap();
-    assert_eq!(config_at(&node.data, head), config_at(&node.data, head_before));
+    assert_eq!(
+        config_at(&node.data, head),
+        config_at(&node.data, head_before)
+    );
 }
 
 #[test]
@@ -125,7 +134,10 @@ fn an_actor_that_never_acknowledges_rolls_the_reload_back_after_the_retries() {
     .unwrap();
     let node = Node::start(&[&file], &dir.path().join("data"), &[]);
     let head_before = node.events("").last().unwrap()["offset"].as_u64().unwrap();
-    assert_eq!(control(&node.data, "inject engine ignore-reload 5")["ok"], true);
+    assert_eq!(
+        control(&node.data, "inject engine ignore-reload 5")["ok"],
+        true
+    );
 
     fs::write(
         &file,
@@ -144,7 +156,10 @@ fn an_actor_that_never_acknowledges_rolls_the_reload_back_after_the_retries() {
     );
     assert!(node.events("reload_applied").is_empty());
     let head = rejected[0]["offset"].as_u64().unwrap();
-    assert_eq!(config_at(&node.data, head), config_at(&node.data, head_before));
+    assert_eq!(
+        config_at(&node.data, head),
+        config_at(&node.data, head_before)
+    );
 }
 
 #[test]
@@ -153,7 +168,10 @@ fn one_missed_acknowledgement_is_retried_and_the_reload_applies() {
     let file = dir.path().join("alys.toml");
     fs::write(&file, base("[execution]\nmax_retries = 3\n")).unwrap();
     let node = Node::start(&[&file], &dir.path().join("data"), &[]);
-    assert_eq!(control(&node.data, "inject engine ignore-reload 1")["ok"], true);
+    assert_eq!(
+        control(&node.data, "inject engine ignore-reload 1")["ok"],
+        true
+    );
 
     fs::write(&file, base("[execution]\nmax_retries = 4\n")).unwrap();
     reload(&node);
@@ -171,7 +189,10 @@ fn a_refused_section_rolls_the_reload_back_and_the_same_content_applies_later() 
     )
     .unwrap();
     let node = Node::start(&[&file], &dir.path().join("data"), &[]);
-    assert_eq!(control(&node.data, "inject bridge reject-reload 1")["ok"], true);
+    assert_eq!(
+        control(&node.data, "inject bridge reject-reload 1")["ok"],
+        true
+    );
 
     fs::write(
         &file,
@@ -184,7 +205,10 @@ fn a_refused_section_rolls_the_reload_back_and_the_same_content_applies_later() 
         .as_str()
         .unwrap()
         .to_owned();
-    assert!(reason.contains("bridge refused the new section"), "{reason}");
+    assert!(
+        reason.contains("bridge refused the new section"),
+        "{reason}"
+    );
 
     // The running config is still the old one, so the same files are a change again.
     reload(&node);
@@ -208,7 +232,10 @@ fn reloads_asked_for_while_one_runs_wait_their_turn() {
     fs::write(&file, base("[execution]\nmax_retries = 3\n")).unwrap();
     let node = Node::start(&[&file], &dir.path().join("data"), &[]);
     // The first reload waits out one missed acknowledgement (300 ms) while the others arrive.
-    assert_eq!(control(&node.data, "inject engine ignore-reload 1")["ok"], true);
+    assert_eq!(
+        control(&node.data, "inject engine ignore-reload 1")["ok"],
+        true
+    );
 
     fs::write(&file, base("[execution]\nmax_retries = 4\n")).unwrap();
     reload(&node);

@@ -120,7 +120,11 @@ fn temp_files_and_identical_saves_do_not_reload() {
     fs::write(&file, &content).unwrap();
     std::thread::sleep(QUIET);
 
-    assert!(node.events("reload_").is_empty(), "{:?}", node.events("reload_"));
+    assert!(
+        node.events("reload_").is_empty(),
+        "{:?}",
+        node.events("reload_")
+    );
 }
 
 #[test]
@@ -143,7 +147,10 @@ fn half_written_file_is_rejected_then_the_final_content_applies() {
         .as_str()
         .unwrap()
         .to_owned();
-    assert!(reason.contains("alys.toml") && reason.contains("empty"), "{reason}");
+    assert!(
+        reason.contains("alys.toml") && reason.contains("empty"),
+        "{reason}"
+    );
     assert_eq!(applied_retries(&node), ["8"]);
     let head = applied[0]["offset"].as_u64().unwrap();
     assert!(config_at(&node.data, head).contains("max_retries = 8"));
@@ -173,7 +180,11 @@ fn storm_of_500_writes_in_a_second_gives_few_reloads_ending_on_the_last() {
 
     let applied = applied_retries(&node);
     assert_eq!(applied, settled, "a reload came after the final content");
-    assert!(applied.len() <= 10, "{} reloads for one storm", applied.len());
+    assert!(
+        applied.len() <= 10,
+        "{} reloads for one storm",
+        applied.len()
+    );
     assert!(last.is_some());
     let head = node.events("reload_applied").last().unwrap()["offset"]
         .as_u64()
@@ -194,7 +205,10 @@ fn sighup_reloads_in_manual_mode_and_file_events_do_not() {
 
     send_signal(node.pid(), libc::SIGHUP);
     let requested = node.wait_events("reload_requested", 1);
-    assert_eq!(payload(&requested[0], "ReloadRequested")["trigger"], "sighup");
+    assert_eq!(
+        payload(&requested[0], "ReloadRequested")["trigger"],
+        "sighup"
+    );
     node.wait_events("reload_applied", 1);
     assert_eq!(applied_retries(&node), ["6"]);
 }

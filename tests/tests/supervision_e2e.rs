@@ -7,10 +7,11 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
+use alys_tests::node::node_command;
 use alys_tests::{bin, send_signal, wait_for};
 
 fn start(data: &Path, sets: &[&str]) -> Child {
-    let mut cmd = Command::new(bin("alys-node"));
+    let mut cmd = node_command();
     cmd.arg("run")
         .arg("--data-dir")
         .arg(data)
@@ -140,7 +141,7 @@ fn escalation_stops_the_node_with_status_1_naming_the_actor_and_error() {
 fn injection_is_refused_unless_the_node_was_started_for_drills() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
-    let mut cmd = Command::new(bin("alys-node"));
+    let mut cmd = node_command();
     let node = cmd
         .arg("run")
         .arg("--data-dir")

@@ -55,6 +55,17 @@ pub(crate) enum Command {
         /// Dotted key path, e.g. `network.max_peers`.
         key: String,
     },
+    /// The state rebuilt from the log up to an offset: the active configuration and each
+    /// actor's last lifecycle change, restarts and latest snapshot.
+    Replay {
+        /// Last offset to fold in (inclusive); the newest event when absent. Past the newest
+        /// event is an error.
+        #[arg(long)]
+        to: Option<u64>,
+        /// One JSON object instead of the report.
+        #[arg(long)]
+        json: bool,
+    },
     /// Print the configuration active at an offset, as TOML.
     ConfigAt {
         /// The offset.

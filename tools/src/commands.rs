@@ -14,7 +14,7 @@ use alys_eventlog::{verify, Envelope, LogError};
 use crate::cli::{Cli, Command};
 use crate::error::ToolError;
 use crate::source::{entries, Entries};
-use crate::{history, summary};
+use crate::{history, replay, summary};
 
 /// Runs one command; a broken chain gives exit status 1, other failures an error.
 pub(crate) fn run(cli: &Cli) -> Result<ExitCode, ToolError> {
@@ -73,6 +73,15 @@ pub(crate) fn run(cli: &Cli) -> Result<ExitCode, ToolError> {
             let text =
                 serde_json::to_string_pretty(&envelope_to_json(&envelope)).unwrap_or_default();
             let _ = writeln!(out, "{text}");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Replay { to, json } => {
+            let replayed = replay::fold(envelopes(entries(&cli.data_dir, 0, *to)?), *to)?;
+            if *json {
+                let _ = writeln!(out, "{}", replayed.to_json());
+            } else {
+                replayed.write_text(&mut out);
+            }
             Ok(ExitCode::SUCCESS)
         }
         Command::ConfigAt { offset } => {

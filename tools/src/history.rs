@@ -4,6 +4,7 @@
 use std::io::Write;
 
 use alys_config::diff::{diff_toml, KeyChange};
+use alys_eventlog::event::{Event, EventKind};
 use alys_eventlog::export::format_timestamp;
 use alys_eventlog::projection::{ActiveConfig, ActiveConfigState, Projection};
 
@@ -12,8 +13,20 @@ use crate::source::Entries;
 
 /// Every config activation in the log, in order, each with the active state after it.
 pub(crate) fn activations(entries: Entries) -> Result<Vec<(u64, ActiveConfigState)>, ToolError> {
+    Ok(triggered_activations(entries)?
+        .into_iter()
+        .map(|(offset, state, _)| (offset, state))
+        .collect())
+}
+
+/// Like [`activations`], each with what triggered it: `start` for a node start, else the
+/// trigger of the `reload requested` it concluded (`file-watch`, `sighup`, `rollback`...).
+fn triggered_activations(
+    entries: Entries,
+) -> Result<Vec<(u64, ActiveConfigState, String)>, ToolError> {
     let mut projection = ActiveConfig::default();
     let mut out = Vec::new();
+    let mut trigger = String::from("start");
     for entry in entries {
         let (offset, bytes) = entry?;
         let envelope =
@@ -25,11 +38,18 @@ pub(crate) fn activations(entries: Entries) -> Result<Vec<(u64, ActiveConfigStat
             offset,
             reason: e.to_string(),
         })?;
+        if let Event::ReloadRequested(requested) = &event {
+            trigger.clone_from(&requested.trigger);
+        }
         let before = projection.state().as_ref().map(|s| s.revision);
         projection.apply(envelope.offset, envelope.timestamp_ms, &event);
         if let Some(state) = projection.state() {
             if Some(state.revision) != before {
-                out.push((offset, state.clone()));
+                let by = match state.activated_by {
+                    EventKind::ValidationReported => "start".to_owned(),
+                    _ => trigger.clone(),
+                };
+                out.push((offset, state.clone(), by));
             }
         }
     }
@@ -107,10 +127,10 @@ pub(crate) fn diff(
 
 /// Prints every revision at which `key` took a new value.
 pub(crate) fn audit(entries: Entries, key: &str, out: &mut impl Write) -> Result<(), ToolError> {
-    let all = activations(entries)?;
+    let all = triggered_activations(entries)?;
     let mut previous: Option<String> = None;
     let mut first = true;
-    for (_, state) in &all {
+    for (_, state, trigger) in &all {
         let value = lookup(&state.effective_toml, key);
         if !first && value == previous {
             continue;
@@ -122,7 +142,7 @@ pub(crate) fn audit(entries: Entries, key: &str, out: &mut impl Write) -> Result
         let shown = |v: &Option<String>| v.clone().unwrap_or_else(|| "(unset)".to_owned());
         let _ = writeln!(
             out,
-            "{:>8}  {}  {} -> {}  ({origin})",
+            "{:>8}  {}  {} -> {}  ({origin}; trigger {trigger})",
             state.revision,
             format_timestamp(state.activated_at_ms),
             if first {

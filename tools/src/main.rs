@@ -4,6 +4,7 @@ mod cli;
 mod commands;
 mod error;
 mod history;
+mod replay;
 mod source;
 mod summary;
 

@@ -1,6 +1,7 @@
 //! What each `alys-node` subcommand does; the binary's `main` only parses and dispatches here.
 
 mod config;
+mod ctl;
 pub mod run;
 
 use std::io::Write;
@@ -15,6 +16,9 @@ use crate::error::NodeError;
 /// once, here.
 pub fn dispatch(cli: Cli) -> ExitCode {
     let result = match cli.command {
+        // ctl has exit statuses of its own (1: the reload failed, 2: no answer) and prints its
+        // errors itself.
+        Command::Ctl(args) => return ctl::ctl(&args),
         Command::Run(args) => run::run(&args),
         Command::Config(ConfigCommand::Check(args)) => config::check(&args),
         Command::Config(ConfigCommand::Show(args)) => config::show(&args),

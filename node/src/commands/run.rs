@@ -7,7 +7,9 @@ use alys_config::schema::actors::RuntimeConfig;
 use alys_config::validate::{Report, Severity, Validator};
 use alys_config::Loaded;
 use alys_eventlog::{remote, EventLog};
-use ractor::Actor;
+use std::sync::Arc;
+
+use ractor::{Actor, ActorRef};
 use tokio::signal::unix::{signal, SignalKind};
 
 use alys_eventlog::event::{Event, ReloadRejected};
@@ -15,14 +17,15 @@ use alys_eventlog::projection::{replay, ActiveConfig};
 use tokio::sync::{mpsc, watch};
 
 use super::load_config_with;
-use crate::cli::ConfigArgs;
-use crate::reload::{Command, Coordinator, CoordinatorArgs, Trigger};
-use crate::telemetry::LogReload;
 use crate::actors::{self, RootActor, RootArgs, RootMsg};
+use crate::cli::ConfigArgs;
 use crate::cli::RunArgs;
 use crate::data_dir::DataDir;
 use crate::error::NodeError;
+use crate::reload::{ActorStatusFn, Command, Coordinator, CoordinatorArgs, Trigger};
 use crate::supervision::Jitter;
+use crate::telemetry::LogReload;
+use crate::{admin, metrics};
 use crate::{control_socket, record, telemetry};
 
 /// Reload requests that may wait while one runs (SIGHUP, admin API); more are refused.
@@ -155,6 +158,15 @@ fn close_interrupted_reload(log: &EventLog) -> Result<(), NodeError> {
     Ok(())
 }
 
+/// Asks the root for each child's condition; `/metrics`, `/health` and the admin API hold one.
+fn actor_status_fn(root: &ActorRef<RootMsg>) -> ActorStatusFn {
+    let root = root.clone();
+    Arc::new(move || {
+        let root = root.clone();
+        Box::pin(async move { ractor::call!(root, RootMsg::Status).unwrap_or_default() })
+    })
+}
+
 /// What the tree and the reload coordinator start from.
 struct Start {
     revision: u64,
@@ -203,7 +215,9 @@ async fn run_tree(dir: &DataDir, log: EventLog, start: Start) -> Result<(), Node
                 actor: "root".into(),
                 message: e.to_string(),
             })?;
-    let (coordinator, _status) = Coordinator::new(CoordinatorArgs {
+    let admin_config = loaded.config.admin.clone();
+    let monitoring = loaded.config.monitoring.clone();
+    let (coordinator, status) = Coordinator::new(CoordinatorArgs {
         log: log.clone(),
         root: root.clone(),
         sources,
@@ -217,11 +231,12 @@ async fn run_tree(dir: &DataDir, log: EventLog, start: Start) -> Result<(), Node
     let (commands, command_rx) = mpsc::channel(COMMAND_QUEUE);
     let (stop_reload, stop_rx) = watch::channel(false);
     let reloads = coordinator.spawn(command_rx, stop_rx);
-    let server = remote::serve(log.clone(), &dir.socket()).map_err(|source| NodeError::DataDir {
-        path: dir.socket(),
-        what: "cannot serve the event log socket",
-        source,
-    })?;
+    let server =
+        remote::serve(log.clone(), &dir.socket()).map_err(|source| NodeError::DataDir {
+            path: dir.socket(),
+            what: "cannot serve the event log socket",
+            source,
+        })?;
     let control_path = control_socket::socket_path(dir.root());
     let control = control_socket::serve(
         root.clone(),
@@ -234,6 +249,25 @@ async fn run_tree(dir: &DataDir, log: EventLog, start: Start) -> Result<(), Node
         what: "cannot serve the control socket",
         source,
     })?;
+    let actor_status = actor_status_fn(&root);
+    let admin = if admin_config.enabled {
+        let server = admin::serve(
+            &admin_config,
+            dir,
+            log.clone(),
+            commands.clone(),
+            status.clone(),
+            actor_status.clone(),
+        )
+        .await?;
+        tracing::info!(target: "alys_node", addr = %server.local_addr(), "admin API listening");
+        Some(server)
+    } else {
+        None
+    };
+    // `/health` is served even with Prometheus disabled.
+    let metrics_server = metrics::serve(&monitoring, dir, status, actor_status).await?;
+    tracing::info!(target: "alys_node", addr = %metrics_server.local_addr(), "metrics and health endpoint listening");
     tracing::info!(target: "alys_node", socket = %dir.socket().display(), "node running");
 
     let stop_reason = loop {
@@ -254,6 +288,10 @@ async fn run_tree(dir: &DataDir, log: EventLog, start: Start) -> Result<(), Node
     let _ = stop_reload.send(true);
     drop(commands);
     let _ = reloads.await;
+    if let Some(admin) = admin {
+        admin.stop().await;
+    }
+    metrics_server.stop().await;
     drop(server);
     drop(control);
     match stop_reason {

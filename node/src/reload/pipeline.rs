@@ -207,7 +207,11 @@ impl Coordinator {
                 ResultKind::RolledBack,
             );
         }
-        if changes.changes.iter().any(|c| c.key.starts_with("logging.")) {
+        if changes
+            .changes
+            .iter()
+            .any(|c| c.key.starts_with("logging."))
+        {
             if let Some(logs) = &self.logs {
                 logs.apply(&config.logging);
             }
@@ -397,7 +401,12 @@ fn first_errors(report: &Report) -> String {
         .of(Severity::Error)
         .map(|f| format!("{}: {}", f.key, f.message))
         .collect();
-    let mut line = errors.iter().take(3).cloned().collect::<Vec<_>>().join("; ");
+    let mut line = errors
+        .iter()
+        .take(3)
+        .cloned()
+        .collect::<Vec<_>>()
+        .join("; ");
     if errors.len() > 3 {
         line.push_str(&format!("; and {} more", errors.len() - 3));
     }

@@ -106,7 +106,10 @@ fn activations(log: &EventLog) -> Result<Vec<ActiveConfigState>, CommandError> {
 }
 
 /// The config of `state` with its secrets put back from `cache`.
-pub(super) fn restore(state: &ActiveConfigState, cache: &SecretCache) -> Result<AlysConfig, String> {
+pub(super) fn restore(
+    state: &ActiveConfigState,
+    cache: &SecretCache,
+) -> Result<AlysConfig, String> {
     let mut tree: toml::Value = toml::from_str(&state.effective_toml)
         .map_err(|e| format!("the recorded config does not parse: {e}"))?;
     for print in &state.secrets {

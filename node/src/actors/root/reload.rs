@@ -66,7 +66,12 @@ impl RootState {
             if let Err(e) = self.start_child(myself, i).await {
                 let error = format!("{name} did not start with the new section: {e}");
                 tracing::warn!(target: "alys_node", actor = %name, error = %e, "reload restart failed");
-                self.record(&name, LifecycleChange::Failed { error: error.clone() });
+                self.record(
+                    &name,
+                    LifecycleChange::Failed {
+                        error: error.clone(),
+                    },
+                );
                 return Err(error);
             }
             self.record(&name, LifecycleChange::Started);

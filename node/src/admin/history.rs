@@ -1,0 +1,235 @@
+//! Answers about the past read from the event log: the config active at an offset, a diff of two
+//! such configs, and a one-line summary per event.
+//!
+//! Every answer is a replay of the log, so the admin API tells the same story as `alys-log`
+//! reading the same data directory. Replays block on sled; callers on the runtime run these on
+//! a blocking thread.
+
+use std::collections::VecDeque;
+
+use alys_config::diff::diff_toml;
+use alys_eventlog::event::{Event, EventKind, LifecycleChange, Verdict};
+use alys_eventlog::export::format_timestamp;
+use alys_eventlog::{replay, ActiveConfig, ActiveConfigState, EventLog, LogError, Offset};
+
+use super::api::{ConfigAtReply, DiffReply, HistoryEntry, HistoryParams, RevisionRef};
+
+/// Events `history` returns when no limit is given.
+pub const DEFAULT_HISTORY_LIMIT: usize = 100;
+
+/// The most events one `history` call returns, so one reply stays well under the server's
+/// response size limit (10 MB) even with long summaries.
+pub const MAX_HISTORY_LIMIT: usize = 10_000;
+
+/// Why a question about the log has no answer.
+#[derive(Debug, thiserror::Error)]
+pub enum QueryError {
+    /// Nothing had been activated by that offset (or the log is empty).
+    #[error("no configuration was active at offset {offset}")]
+    NoConfig {
+        /// The offset asked for.
+        offset: u64,
+    },
+
+    /// The `kind` filter names no event kind.
+    #[error("unknown event kind {kind:?}; expected one of {}", kind_names())]
+    UnknownKind {
+        /// The name given.
+        kind: String,
+    },
+
+    /// `from` is after `to`.
+    #[error("`from` ({from}) is after `to` ({to})")]
+    RangeReversed {
+        /// The first offset asked for.
+        from: u64,
+        /// The last offset asked for.
+        to: u64,
+    },
+
+    /// A recorded effective config is not TOML: the log holds something this build did not write.
+    #[error("config recorded at offset {config_offset} is not TOML: {source}")]
+    BadToml {
+        /// The `config loaded` holding it.
+        config_offset: u64,
+        /// The parser's reason.
+        source: toml::de::Error,
+    },
+
+    /// The log could not be read.
+    #[error(transparent)]
+    Log(#[from] LogError),
+}
+
+fn kind_names() -> String {
+    EventKind::ALL.map(EventKind::name).join(", ")
+}
+
+/// The configuration active at `offset` (at the head when `None`).
+pub fn config_at(log: &EventLog, offset: Option<u64>) -> Result<ConfigAtReply, QueryError> {
+    let offset = offset.unwrap_or_else(|| log.len().saturating_sub(1));
+    let state = active_at(log, offset)?;
+    Ok(ConfigAtReply {
+        offset,
+        revision: state.revision,
+        config_offset: state.config_offset,
+        activated_by: state.activated_by.name().to_owned(),
+        environment: state.environment,
+        effective_toml: state.effective_toml,
+    })
+}
+
+/// The key-level diff from the config active at `a` to the one active at `b`.
+pub fn diff_at(log: &EventLog, a: u64, b: u64) -> Result<DiffReply, QueryError> {
+    let old = active_at(log, a)?;
+    let new = active_at(log, b)?;
+    let diff = diff_toml(&old.effective_toml, &new.effective_toml).map_err(|source| {
+        // Name the side that failed to parse; try the old one on its own to tell which.
+        let config_offset = if diff_toml(&old.effective_toml, "").is_err() {
+            old.config_offset
+        } else {
+            new.config_offset
+        };
+        QueryError::BadToml {
+            config_offset,
+            source,
+        }
+    })?;
+    Ok(DiffReply {
+        a: RevisionRef {
+            offset: a,
+            revision: old.revision,
+        },
+        b: RevisionRef {
+            offset: b,
+            revision: new.revision,
+        },
+        changes: diff.changes,
+    })
+}
+
+/// The events in `params`' range and kind, in offset order, at most `limit` of the latest.
+pub fn history(log: &EventLog, params: &HistoryParams) -> Result<Vec<HistoryEntry>, QueryError> {
+    let kind = match &params.kind {
+        Some(name) => Some(
+            EventKind::ALL
+                .into_iter()
+                .find(|k| k.name() == name)
+                .ok_or_else(|| QueryError::UnknownKind { kind: name.clone() })?,
+        ),
+        None => None,
+    };
+    let from = params.from.unwrap_or(0);
+    if let Some(to) = params.to.filter(|to| *to < from) {
+        return Err(QueryError::RangeReversed { from, to });
+    }
+    let limit = params
+        .limit
+        .unwrap_or(DEFAULT_HISTORY_LIMIT)
+        .min(MAX_HISTORY_LIMIT);
+
+    if limit == 0 {
+        return Ok(Vec::new());
+    }
+
+    let mut entries = VecDeque::with_capacity(limit.min(1024));
+    for envelope in log.read(Offset(from), params.to.map(Offset)) {
+        let envelope = envelope?;
+        if kind.is_some_and(|k| envelope.kind() != Some(k)) {
+            continue;
+        }
+        if entries.len() == limit {
+            entries.pop_front();
+        }
+        let summary = match envelope.event() {
+            Ok(event) => summary(&event),
+            Err(e) => format!("undecodable payload: {e}"),
+        };
+        entries.push_back(HistoryEntry {
+            offset: envelope.offset.0,
+            time: format_timestamp(envelope.timestamp_ms),
+            kind: envelope.kind().map_or_else(
+                || format!("unknown({})", envelope.kind),
+                |k| k.name().to_owned(),
+            ),
+            summary,
+        });
+    }
+    Ok(entries.into())
+}
+
+/// One line saying what `event` recorded: the changed keys of a reload, the reason of a
+/// rejection, the target of a rollback, the environment and sources of a load, the actor and
+/// change of a lifecycle step.
+pub fn summary(event: &Event) -> String {
+    match event {
+        Event::ConfigLoaded(e) => {
+            let sources: Vec<String> = e
+                .sources
+                .iter()
+                .map(|s| format!("{}:{}", s.layer, s.name))
+                .collect();
+            format!("{} from [{}]", e.environment, sources.join(", "))
+        }
+        Event::OverrideApplied(e) => format!("{} = {} ({} {})", e.key, e.value, e.layer, e.source),
+        Event::ValidationReported(e) => {
+            let verdict = match e.verdict {
+                Verdict::Accepted => "accepted",
+                Verdict::Rejected => "rejected",
+            };
+            let errors = e.findings.iter().filter(|f| f.severity == "error").count();
+            let warnings = e
+                .findings
+                .iter()
+                .filter(|f| f.severity == "warning")
+                .count();
+            format!(
+                "{verdict} config@{}: {errors} error(s), {warnings} warning(s)",
+                e.config_offset
+            )
+        }
+        Event::ReloadRequested(e) => format!("trigger {}", e.trigger),
+        Event::ReloadApplied(e) => {
+            let keys: Vec<&str> = e.diff.iter().map(|c| c.key.as_str()).collect();
+            let mut line = format!("config@{} changed [{}]", e.config_offset, keys.join(", "));
+            if !e.restarted_actors.is_empty() {
+                line.push_str(&format!(" restarted [{}]", e.restarted_actors.join(", ")));
+            }
+            line
+        }
+        Event::ReloadRejected(e) => e.reason.clone(),
+        Event::Rollback(e) => format!("to offset {} ({})", e.target_offset, e.reason),
+        Event::ActorLifecycle(e) => format!("{} {}", e.actor, lifecycle(&e.change)),
+        Event::ActorSnapshot(e) => format!(
+            "{} {} bytes ({}, revision {})",
+            e.actor,
+            e.state.len(),
+            e.strategy,
+            e.config_revision
+        ),
+        Event::Confirmation(e) => format!("revision {} confirmed by {}", e.revision, e.by),
+    }
+}
+
+fn lifecycle(change: &LifecycleChange) -> String {
+    match change {
+        LifecycleChange::Started => "started".to_owned(),
+        LifecycleChange::Stopped => "stopped".to_owned(),
+        LifecycleChange::Failed { error } => format!("failed: {error}"),
+        LifecycleChange::Restarted {
+            strategy, attempt, ..
+        } => format!("restarted ({strategy}, attempt {attempt})"),
+        LifecycleChange::Breaker { state } => format!("breaker {state}"),
+        LifecycleChange::Escalated { reason } => format!("escalated: {reason}"),
+    }
+}
+
+/// Replays up to `offset` and takes the active config there.
+fn active_at(log: &EventLog, offset: u64) -> Result<ActiveConfigState, QueryError> {
+    let mut active = ActiveConfig::new();
+    replay(log, &mut active, Some(Offset(offset)))?;
+    active
+        .active()
+        .cloned()
+        .ok_or(QueryError::NoConfig { offset })
+}

@@ -1,0 +1,240 @@
+//! Rollback and confirmed commits through `alys-node ctl` against the built binary: a rollback
+//! to an offset brings back exactly the config recorded there, `--steps` counts revisions, an
+//! unconfirmed revision rolls back at its deadline or when an actor it changed fails, and putting
+//! the good file back clears a failed reload from the status.
+
+use std::fs;
+use std::path::Path;
+use std::time::Duration;
+
+use alys_tests::node::{config_at, metrics_get, node_command, payload, Node};
+use alys_tests::wait_for;
+use serde_json::Value;
+
+fn config(retries: u32, extra: &str) -> String {
+    format!(
+        "[reload]\nwatch = \"manual\"\n\n[execution]\nmax_retries = {retries}\n\n\
+         [actors.engine_actor.health_check]\ninterval = \"100ms\"\nfailure_threshold = 1\n\n{extra}"
+    )
+}
+
+/// Runs `alys-node ctl --json ...` and returns its exit code and parsed reply.
+fn ctl(data: &Path, args: &[&str]) -> (i32, Value) {
+    let out: std::process::Output = node_command()
+        .arg("ctl")
+        .arg("--data-dir")
+        .arg(data)
+        .arg("--json")
+        .args(args)
+        .output()
+        .expect("ctl runs");
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let value = serde_json::from_str(&text).unwrap_or_else(|_| {
+        Value::String(format!("{text}{}", String::from_utf8_lossy(&out.stderr)))
+    });
+    (out.status.code().unwrap_or(-1), value)
+}
+
+fn ctl_text(data: &Path, args: &[&str]) -> String {
+    let out = node_command()
+        .arg("ctl")
+        .arg("--data-dir")
+        .arg(data)
+        .args(args)
+        .output()
+        .expect("ctl runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn wait_admin(node: &Node) {
+    let addr = node.data.join("admin.addr");
+    if wait_for(Duration::from_secs(30), || addr.exists().then_some(())).is_none() {
+        panic!("admin API not up:\n{}", node.output_text());
+    }
+}
+
+fn reload(data: &Path, file: &Path, content: &str) -> Value {
+    fs::write(file, content).unwrap();
+    let (code, outcome) = ctl(data, &["reload"]);
+    assert_eq!(code, 0, "{outcome}");
+    assert_eq!(outcome["result"], "applied", "{outcome}");
+    outcome
+}
+
+#[test]
+fn rollback_to_an_offset_restores_the_bytes_recorded_there_and_steps_count_revisions() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("alys.toml");
+    let data = dir.path().join("data");
+    fs::write(&file, config(1, "")).unwrap();
+    let node = Node::start(&[&file], &data, &[]);
+    wait_admin(&node);
+
+    let first = reload(&data, &file, &config(2, ""))["revision"]
+        .as_u64()
+        .unwrap();
+    reload(&data, &file, &config(3, "[logging]\nlevel = \"debug\"\n"));
+
+    let (code, outcome) = ctl(&data, &["rollback", "--to", &first.to_string()]);
+    assert_eq!(code, 0, "{outcome}");
+    assert_eq!(outcome["result"], "applied");
+    let rolled = outcome["revision"].as_u64().unwrap();
+    assert_eq!(config_at(&data, rolled), config_at(&data, first));
+    assert!(config_at(&data, rolled).contains("max_retries = 2"));
+    let event = &node.events("rollback")[0];
+    assert_eq!(payload(event, "Rollback")["target_offset"], first);
+
+    // Revisions so far: start (1), 2, 3 with debug, the rollback (2). One back is 3 again;
+    // from there three back is the revision that first set 2.
+    let (code, outcome) = ctl(&data, &["rollback", "--steps", "1"]);
+    assert_eq!(code, 0, "{outcome}");
+    let back = outcome["revision"].as_u64().unwrap();
+    assert!(config_at(&data, back).contains("max_retries = 3"));
+    let (code, outcome) = ctl(&data, &["rollback", "--steps", "3"]);
+    assert_eq!(code, 0, "{outcome}");
+    let back = outcome["revision"].as_u64().unwrap();
+    assert_eq!(config_at(&data, back), config_at(&data, first));
+    let (code, reply) = ctl(&data, &["rollback", "--steps", "50"]);
+    assert_eq!(code, 1, "{reply}");
+
+    let history = ctl_text(&data, &["history", "--kind", "reload_applied"]);
+    assert!(history.contains("execution.max_retries"), "{history}");
+    assert!(history.contains("logging.level"), "{history}");
+
+    let (code, reply) = ctl(&data, &["rollback", "--to", "999999"]);
+    assert_eq!(code, 1, "{reply}");
+    assert_eq!(node.stop(), 0);
+}
+
+#[test]
+fn an_unconfirmed_revision_rolls_back_at_its_deadline_and_a_confirmed_one_stays() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("alys.toml");
+    let data = dir.path().join("data");
+    fs::write(&file, config(1, "")).unwrap();
+    let node = Node::start(&[&file], &data, &[]);
+    wait_admin(&node);
+    let before = node.events("").last().unwrap()["offset"].as_u64().unwrap();
+
+    fs::write(&file, config(2, "")).unwrap();
+    let (code, outcome) = ctl(&data, &["reload", "--confirm-within", "1s"]);
+    assert_eq!(code, 0, "{outcome}");
+    assert!(outcome["confirm_deadline_ms"].as_u64().is_some());
+    assert_eq!(
+        ctl(&data, &["status"]).1["pending_confirmation"]["revision"],
+        outcome["revision"]
+    );
+
+    let rollback = node.wait_events("rollback", 1);
+    let event = payload(&rollback[0], "Rollback");
+    assert_eq!(event["reason"], "confirmation expired");
+    let head = rollback[0]["offset"].as_u64().unwrap();
+    assert_eq!(config_at(&data, head), config_at(&data, before));
+    assert_eq!(
+        ctl(&data, &["status"]).1["pending_confirmation"],
+        Value::Null
+    );
+
+    fs::write(&file, config(3, "")).unwrap();
+    let (_, outcome) = ctl(&data, &["reload", "--confirm-within", "1s"]);
+    let (code, confirmed) = ctl(&data, &["confirm"]);
+    assert_eq!(code, 0, "{confirmed}");
+    assert_eq!(confirmed, outcome["revision"]);
+    std::thread::sleep(Duration::from_millis(1500));
+    assert_eq!(node.events("rollback").len(), 1);
+    assert_eq!(node.events("confirmation").len(), 1);
+    let (code, _) = ctl(&data, &["confirm"]);
+    assert_eq!(code, 1, "nothing left to confirm");
+}
+
+#[test]
+fn an_actor_failing_its_health_checks_inside_the_window_rolls_the_revision_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("alys.toml");
+    let data = dir.path().join("data");
+    fs::write(&file, config(1, "")).unwrap();
+    let node = Node::start(&[&file], &data, &[]);
+    wait_admin(&node);
+
+    fs::write(&file, config(2, "")).unwrap();
+    let (code, outcome) = ctl(&data, &["reload", "--confirm-within", "5m"]);
+    assert_eq!(code, 0, "{outcome}");
+    assert_eq!(outcome["impacted_actors"], serde_json::json!(["engine"]));
+    let answer = alys_node::control_socket::request(
+        &data.join("control.sock"),
+        "inject engine fail-health 1",
+    )
+    .unwrap();
+    assert!(answer.contains("true"), "{answer}");
+
+    let rollback = node.wait_events("rollback", 1);
+    let reason = payload(&rollback[0], "Rollback")["reason"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(reason, "health check failed: engine");
+    let head = rollback[0]["offset"].as_u64().unwrap();
+    assert!(config_at(&data, head).contains("max_retries = 1"));
+}
+
+#[test]
+fn putting_the_good_file_back_clears_a_failed_reload_from_status_metrics_and_health() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("alys.toml");
+    let data = dir.path().join("data");
+    let good = config(1, "");
+    fs::write(&file, &good).unwrap();
+    let node = Node::start(&[&file], &data, &[]);
+    wait_admin(&node);
+
+    fs::write(&file, config(1, "[logging]\nlevel = \"loud\"\n")).unwrap();
+    let (code, outcome) = ctl(&data, &["reload"]);
+    assert_eq!(code, 1, "{outcome}");
+    assert_eq!(outcome["result"], "rejected");
+    let status = ctl(&data, &["status"]).1;
+    assert_eq!(
+        (status["failing"].clone(), status["healthy"].clone()),
+        (Value::Bool(true), Value::Bool(false))
+    );
+    let (code, metrics) = metrics_get(&data, "/metrics");
+    assert_eq!(code, 200);
+    assert!(metrics.contains("alys_last_reload_success 0"), "{metrics}");
+    assert!(
+        metrics.contains("alys_reloads_total{result=\"rejected\"} 1"),
+        "{metrics}"
+    );
+    assert_eq!(metrics_get(&data, "/health").0, 503);
+
+    fs::write(&file, &good).unwrap();
+    let (code, outcome) = ctl(&data, &["reload"]);
+    assert_eq!(code, 0, "{outcome}");
+    assert_eq!(outcome["result"], "unchanged");
+    let status = ctl(&data, &["status"]).1;
+    assert_eq!(
+        (status["failing"].clone(), status["healthy"].clone()),
+        (Value::Bool(false), Value::Bool(true))
+    );
+    let (_, metrics) = metrics_get(&data, "/metrics");
+    assert!(metrics.contains("alys_last_reload_success 1"), "{metrics}");
+    assert_eq!(metrics_get(&data, "/health").0, 200);
+}
+
+#[test]
+fn ctl_without_a_running_node_says_where_it_looked() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = node_command()
+        .arg("ctl")
+        .arg("--data-dir")
+        .arg(dir.path())
+        .arg("status")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("admin.addr"), "{stderr}");
+}
