@@ -105,6 +105,16 @@ impl Node {
         })
     }
 
+    /// Waits for the first `reload rejected` and returns its offset and reason.
+    pub fn first_rejection(&self) -> (u64, String) {
+        let rejected = &self.wait_events("reload_rejected", 1)[0];
+        let reason = payload(rejected, "ReloadRejected")["reason"]
+            .as_str()
+            .expect("reason")
+            .to_owned();
+        (rejected["offset"].as_u64().expect("offset"), reason)
+    }
+
     /// Sends SIGTERM and waits for the exit status.
     pub fn stop(mut self) -> i32 {
         let mut child = self.child.take().expect("running");

@@ -89,14 +89,10 @@ fn invalid_config_is_rejected_naming_the_key_and_never_reaches_an_actor() {
     )
     .unwrap();
     reload(&node);
-    let rejected = node.wait_events("reload_rejected", 1);
-    let reason = payload(&rejected[0], "ReloadRejected")["reason"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let (rejected_at, reason) = node.first_rejection();
     assert!(reason.contains("logging.level"), "{reason}");
     assert!(node.events("actor_snapshot").is_empty());
-    let head = rejected[0]["offset"].as_u64().unwrap();
+    let head = rejected_at;
     assert_eq!(
         config_at(&node.data, head),
         config_at(&node.data, head_before)
@@ -112,11 +108,7 @@ fn a_key_read_only_at_start_is_refused_with_the_key_named() {
 
     fs::write(&file, base("[actors.runtime]\nworker_threads = 3\n")).unwrap();
     reload(&node);
-    let rejected = node.wait_events("reload_rejected", 1);
-    let reason = payload(&rejected[0], "ReloadRejected")["reason"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let (_, reason) = node.first_rejection();
     assert!(
         reason.contains("actors.runtime.worker_threads") && reason.contains("restart the node"),
         "{reason}"
@@ -145,17 +137,13 @@ fn an_actor_that_never_acknowledges_rolls_the_reload_back_after_the_retries() {
     )
     .unwrap();
     reload(&node);
-    let rejected = node.wait_events("reload_rejected", 1);
-    let reason = payload(&rejected[0], "ReloadRejected")["reason"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let (rejected_at, reason) = node.first_rejection();
     assert!(
         reason.contains("engine did not acknowledge within 300ms (2 attempts)"),
         "{reason}"
     );
     assert!(node.events("reload_applied").is_empty());
-    let head = rejected[0]["offset"].as_u64().unwrap();
+    let head = rejected_at;
     assert_eq!(
         config_at(&node.data, head),
         config_at(&node.data, head_before)
@@ -200,11 +188,7 @@ fn a_refused_section_rolls_the_reload_back_and_the_same_content_applies_later() 
     )
     .unwrap();
     reload(&node);
-    let rejected = node.wait_events("reload_rejected", 1);
-    let reason = payload(&rejected[0], "ReloadRejected")["reason"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let (_, reason) = node.first_rejection();
     assert!(
         reason.contains("bridge refused the new section"),
         "{reason}"

@@ -58,6 +58,19 @@ fn wait_admin(node: &Node) {
     }
 }
 
+/// Status, `/metrics` and `/health` all tell whether the last reload failed.
+fn assert_failing(data: &Path, failing: bool) {
+    let status = ctl(data, &["status"]).1;
+    assert_eq!(status["failing"], failing, "{status}");
+    assert_eq!(status["healthy"], !failing, "{status}");
+    let (code, metrics) = metrics_get(data, "/metrics");
+    assert_eq!(code, 200);
+    let gauge = format!("alys_last_reload_success {}", u8::from(!failing));
+    assert!(metrics.contains(&gauge), "{metrics}");
+    let health = if failing { 503 } else { 200 };
+    assert_eq!(metrics_get(data, "/health").0, health);
+}
+
 fn reload(data: &Path, file: &Path, content: &str) -> Value {
     fs::write(file, content).unwrap();
     let (code, outcome) = ctl(data, &["reload"]);
@@ -196,32 +209,16 @@ fn putting_the_good_file_back_clears_a_failed_reload_from_status_metrics_and_hea
     let (code, outcome) = ctl(&data, &["reload"]);
     assert_eq!(code, 1, "{outcome}");
     assert_eq!(outcome["result"], "rejected");
-    let status = ctl(&data, &["status"]).1;
-    assert_eq!(
-        (status["failing"].clone(), status["healthy"].clone()),
-        (Value::Bool(true), Value::Bool(false))
-    );
-    let (code, metrics) = metrics_get(&data, "/metrics");
-    assert_eq!(code, 200);
-    assert!(metrics.contains("alys_last_reload_success 0"), "{metrics}");
-    assert!(
-        metrics.contains("alys_reloads_total{result=\"rejected\"} 1"),
-        "{metrics}"
-    );
-    assert_eq!(metrics_get(&data, "/health").0, 503);
+    assert_failing(&data, true);
+    assert!(metrics_get(&data, "/metrics")
+        .1
+        .contains("alys_reloads_total{result=\"rejected\"} 1"));
 
     fs::write(&file, &good).unwrap();
     let (code, outcome) = ctl(&data, &["reload"]);
     assert_eq!(code, 0, "{outcome}");
     assert_eq!(outcome["result"], "unchanged");
-    let status = ctl(&data, &["status"]).1;
-    assert_eq!(
-        (status["failing"].clone(), status["healthy"].clone()),
-        (Value::Bool(false), Value::Bool(true))
-    );
-    let (_, metrics) = metrics_get(&data, "/metrics");
-    assert!(metrics.contains("alys_last_reload_success 1"), "{metrics}");
-    assert_eq!(metrics_get(&data, "/health").0, 200);
+    assert_failing(&data, false);
 }
 
 #[test]

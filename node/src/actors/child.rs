@@ -111,6 +111,25 @@ pub struct ChildState<B: Behaviour> {
 }
 
 impl<B: Behaviour> ChildState<B> {
+    /// Answers a reload step: on success once the changed state is kept, else with the reason.
+    async fn acknowledge(
+        &mut self,
+        behaviour: &B,
+        result: Result<(), ActorProcessingErr>,
+        reply: Ack,
+    ) -> Result<(), ActorProcessingErr> {
+        match result {
+            Ok(()) => {
+                self.keep(behaviour).await?;
+                let _ = reply.send(Ok(()));
+            }
+            Err(e) => {
+                let _ = reply.send(Err(e.to_string()));
+            }
+        }
+        Ok(())
+    }
+
     /// Saves the preserved state if the last message changed it; the save is durable before the
     /// next message is handled.
     async fn keep(&mut self, behaviour: &B) -> Result<(), ActorProcessingErr> {
@@ -230,16 +249,7 @@ impl<B: Behaviour> Actor for ChildActor<B> {
                     Some(args) => self.0.reconfigure(&mut state.inner, &args),
                     None => Ok(()),
                 };
-                match result {
-                    Ok(()) => {
-                        state.keep(&self.0).await?;
-                        let _ = reply.send(Ok(()));
-                    }
-                    Err(e) => {
-                        let _ = reply.send(Err(e.to_string()));
-                    }
-                }
-                Ok(())
+                state.acknowledge(&self.0, result, reply).await
             }
             ChildMsg::Control(Control::Snapshot(reply)) => {
                 let _ = reply.send(self.0.preserve(&state.inner));
@@ -249,16 +259,8 @@ impl<B: Behaviour> Actor for ChildActor<B> {
                 state: preserved,
                 reply,
             }) => {
-                match self.0.restore(&mut state.inner, preserved) {
-                    Ok(()) => {
-                        state.keep(&self.0).await?;
-                        let _ = reply.send(Ok(()));
-                    }
-                    Err(e) => {
-                        let _ = reply.send(Err(e.to_string()));
-                    }
-                }
-                Ok(())
+                let result = self.0.restore(&mut state.inner, preserved);
+                state.acknowledge(&self.0, result, reply).await
             }
         }
     }

@@ -9,7 +9,6 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use alys_config::schema::reload::WatchMode as ConfigWatchMode;
 use alys_config::AlysConfig;
 use alys_eventlog::event::{Confirmation, Event};
 use alys_eventlog::EventLog;
@@ -153,7 +152,7 @@ impl Coordinator {
                 },
                 Some(_) = next_change(&mut changes) => {
                     let trigger = match self.running.config.reload.watch {
-                        ConfigWatchMode::Scheduled => Trigger::Scheduled,
+                        WatchMode::Scheduled => Trigger::Scheduled,
                         _ => Trigger::FileWatch,
                     };
                     let _ = self.reload(trigger, None).await;
@@ -276,12 +275,7 @@ impl Coordinator {
 
     fn start_watch(&self) -> (Option<ConfigWatcher>, Option<mpsc::Receiver<Change>>) {
         let reload = &self.running.config.reload;
-        let mode = match reload.watch {
-            ConfigWatchMode::Immediate => WatchMode::Immediate,
-            ConfigWatchMode::Debounced => WatchMode::Debounced,
-            ConfigWatchMode::Manual => WatchMode::Manual,
-            ConfigWatchMode::Scheduled => WatchMode::Scheduled,
-        };
+        let mode = reload.watch;
         if self.sources.files.is_empty() || mode == WatchMode::Manual {
             return (None, None);
         }

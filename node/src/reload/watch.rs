@@ -22,6 +22,9 @@ use tokio::{
 };
 use tracing::{debug, trace, warn};
 
+/// When the watcher reports a change: `[reload] watch` in the config. `Manual` watches
+/// nothing; `Scheduled` reports the content every interval, changed or not.
+pub use alys_config::schema::reload::WatchMode;
 pub use snapshot::{Change, FileState};
 
 use filter::Target;
@@ -31,20 +34,6 @@ pub const DEFAULT_DEBOUNCE: Duration = Duration::from_millis(250);
 
 /// Changes not yet taken by the receiver; the watcher waits for room rather than drop one.
 const CHANGE_CAPACITY: usize = 16;
-
-/// When the watcher reports a change (`[reload] watch` in the config).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum WatchMode {
-    /// Report as soon as an event finds the content changed.
-    Immediate,
-    /// Report once the directories have been quiet for `debounce`; events in between coalesce.
-    #[default]
-    Debounced,
-    /// Report nothing; the caller reloads on SIGHUP or the admin API.
-    Manual,
-    /// Report the current content every `interval`, changed or not; the caller dedups.
-    Scheduled,
-}
 
 /// Why the watch could not start or had to stop; each variant names the path concerned.
 #[derive(Debug, thiserror::Error)]
