@@ -4,6 +4,7 @@
 use serde_json::{json, Value};
 
 use crate::envelope::Envelope;
+use crate::event::{Event, LifecycleChange, Verdict};
 
 /// The envelope as a JSON object with the fields `offset`, `version`, `timestamp` (RFC 3339 UTC,
 /// millisecond precision), `timestamp_ms`, `kind` (the snake_case name, or `unknown(<code>)`),
@@ -138,5 +139,81 @@ mod tests {
         let value = envelope_to_json(&env);
         assert_eq!(value["kind"], "unknown(99)");
         assert!(value["payload"]["undecodable"].is_string());
+    }
+}
+
+/// One readable line for an event: what `alys-log inspect` and the admin API's history print.
+pub fn summary(event: &Event) -> String {
+    match event {
+        Event::ConfigLoaded(e) => format!(
+            "environment={} sources=[{}] keys-set={} secrets={}",
+            e.environment,
+            e.sources
+                .iter()
+                .map(|s| format!("{}:{}", s.layer, s.name))
+                .collect::<Vec<_>>()
+                .join(", "),
+            e.provenance.len(),
+            e.secrets.len()
+        ),
+        Event::OverrideApplied(e) => format!("{} = {} ({} {})", e.key, e.value, e.layer, e.source),
+        Event::ValidationReported(e) => {
+            let count = |s: &str| e.findings.iter().filter(|f| f.severity == s).count();
+            let verdict = match e.verdict {
+                Verdict::Accepted => "accepted",
+                Verdict::Rejected => "rejected",
+            };
+            format!(
+                "{verdict} config@{}: {} error(s), {} warning(s), {} info",
+                e.config_offset,
+                count("error"),
+                count("warning"),
+                count("info")
+            )
+        }
+        Event::ReloadRequested(e) => format!("trigger={}", e.trigger),
+        Event::ReloadApplied(e) => format!(
+            "config@{} changed [{}] restarted [{}]",
+            e.config_offset,
+            e.diff
+                .iter()
+                .map(|c| c.key.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+            e.restarted_actors.join(", ")
+        ),
+        Event::ReloadRejected(e) => e.reason.clone(),
+        Event::Rollback(e) => format!("to offset {} ({})", e.target_offset, e.reason),
+        Event::ActorLifecycle(e) => format!(
+            "{} {} (revision {})",
+            e.actor,
+            change(&e.change),
+            e.config_revision
+        ),
+        Event::ActorSnapshot(e) => format!(
+            "{} {} bytes, {} (revision {})",
+            e.actor,
+            e.state.len(),
+            e.strategy,
+            e.config_revision
+        ),
+        Event::Confirmation(e) => format!("revision {} confirmed by {}", e.revision, e.by),
+    }
+}
+
+fn change(change: &LifecycleChange) -> String {
+    match change {
+        LifecycleChange::Started => "started".into(),
+        LifecycleChange::Stopped => "stopped".into(),
+        LifecycleChange::Failed { error } => format!("failed: {error}"),
+        LifecycleChange::Restarted {
+            strategy,
+            attempt,
+            delay_ms,
+        } => {
+            format!("restarted ({strategy}, attempt {attempt}, after {delay_ms} ms)")
+        }
+        LifecycleChange::Breaker { state } => format!("breaker {state}"),
+        LifecycleChange::Escalated { reason } => format!("escalated: {reason}"),
     }
 }

@@ -8,8 +8,9 @@
 use std::collections::VecDeque;
 
 use alys_config::diff::diff_toml;
-use alys_eventlog::event::{Event, EventKind, LifecycleChange, Verdict};
+use alys_eventlog::event::EventKind;
 use alys_eventlog::export::format_timestamp;
+use alys_eventlog::export::summary;
 use alys_eventlog::{replay, ActiveConfig, ActiveConfigState, EventLog, LogError, Offset};
 
 use super::api::{ConfigAtReply, DiffReply, HistoryEntry, HistoryParams, RevisionRef};
@@ -156,72 +157,6 @@ pub fn history(log: &EventLog, params: &HistoryParams) -> Result<Vec<HistoryEntr
         });
     }
     Ok(entries.into())
-}
-
-/// One line saying what `event` recorded: the changed keys of a reload, the reason of a
-/// rejection, the target of a rollback, the environment and sources of a load, the actor and
-/// change of a lifecycle step.
-pub fn summary(event: &Event) -> String {
-    match event {
-        Event::ConfigLoaded(e) => {
-            let sources: Vec<String> = e
-                .sources
-                .iter()
-                .map(|s| format!("{}:{}", s.layer, s.name))
-                .collect();
-            format!("{} from [{}]", e.environment, sources.join(", "))
-        }
-        Event::OverrideApplied(e) => format!("{} = {} ({} {})", e.key, e.value, e.layer, e.source),
-        Event::ValidationReported(e) => {
-            let verdict = match e.verdict {
-                Verdict::Accepted => "accepted",
-                Verdict::Rejected => "rejected",
-            };
-            let errors = e.findings.iter().filter(|f| f.severity == "error").count();
-            let warnings = e
-                .findings
-                .iter()
-                .filter(|f| f.severity == "warning")
-                .count();
-            format!(
-                "{verdict} config@{}: {errors} error(s), {warnings} warning(s)",
-                e.config_offset
-            )
-        }
-        Event::ReloadRequested(e) => format!("trigger {}", e.trigger),
-        Event::ReloadApplied(e) => {
-            let keys: Vec<&str> = e.diff.iter().map(|c| c.key.as_str()).collect();
-            let mut line = format!("config@{} changed [{}]", e.config_offset, keys.join(", "));
-            if !e.restarted_actors.is_empty() {
-                line.push_str(&format!(" restarted [{}]", e.restarted_actors.join(", ")));
-            }
-            line
-        }
-        Event::ReloadRejected(e) => e.reason.clone(),
-        Event::Rollback(e) => format!("to offset {} ({})", e.target_offset, e.reason),
-        Event::ActorLifecycle(e) => format!("{} {}", e.actor, lifecycle(&e.change)),
-        Event::ActorSnapshot(e) => format!(
-            "{} {} bytes ({}, revision {})",
-            e.actor,
-            e.state.len(),
-            e.strategy,
-            e.config_revision
-        ),
-        Event::Confirmation(e) => format!("revision {} confirmed by {}", e.revision, e.by),
-    }
-}
-
-fn lifecycle(change: &LifecycleChange) -> String {
-    match change {
-        LifecycleChange::Started => "started".to_owned(),
-        LifecycleChange::Stopped => "stopped".to_owned(),
-        LifecycleChange::Failed { error } => format!("failed: {error}"),
-        LifecycleChange::Restarted {
-            strategy, attempt, ..
-        } => format!("restarted ({strategy}, attempt {attempt})"),
-        LifecycleChange::Breaker { state } => format!("breaker {state}"),
-        LifecycleChange::Escalated { reason } => format!("escalated: {reason}"),
-    }
 }
 
 /// Replays up to `offset` and takes the active config there.

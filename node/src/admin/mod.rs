@@ -39,7 +39,7 @@ pub use api::{
 };
 pub use client::AdminClient;
 pub use history::{
-    config_at, diff_at, history, summary, QueryError, DEFAULT_HISTORY_LIMIT, MAX_HISTORY_LIMIT,
+    config_at, diff_at, history, QueryError, DEFAULT_HISTORY_LIMIT, MAX_HISTORY_LIMIT,
 };
 pub use server::{serve, AdminServer};
 
