@@ -42,9 +42,15 @@ fn options() -> LoadOptions {
     // The example refers to further variables; give every `${NAME}` it uses a value.
     let example = root.join("examples/alys.toml");
     let text = std::fs::read_to_string(&example).expect("examples/alys.toml");
-    for name in text.split("${").skip(1).filter_map(|s| s.split('}').next()) {
-        vars.entry(name.to_owned())
-            .or_insert_with(|| "bench".to_owned());
+    // Commented-out lines are not read, and some name variables that would be config keys.
+    let live = text
+        .lines()
+        .filter(|line| !line.trim_start().starts_with('#'));
+    for line in live {
+        for name in line.split("${").skip(1).filter_map(|s| s.split('}').next()) {
+            vars.entry(name.to_owned())
+                .or_insert_with(|| "bench".to_owned());
+        }
     }
     LoadOptions {
         files: vec![

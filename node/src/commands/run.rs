@@ -208,7 +208,7 @@ async fn run_tree(dir: &DataDir, log: EventLog, start: Start) -> Result<(), Node
         },
         escalations,
     };
-    let (root, handle) =
+    let (root, mut handle) =
         Actor::spawn(None, RootActor, args)
             .await
             .map_err(|e| NodeError::Actor {
@@ -271,7 +271,9 @@ async fn run_tree(dir: &DataDir, log: EventLog, start: Start) -> Result<(), Node
     tracing::info!(target: "alys_node", socket = %dir.socket().display(), "node running");
 
     let stop_reason = loop {
+        // Biased: an escalation is sent before the root stops, so it is seen before the join.
         tokio::select! {
+            biased;
             _ = term.recv() => break Ok("SIGTERM"),
             _ = int.recv() => break Ok("SIGINT"),
             _ = hup.recv() => {
@@ -281,7 +283,17 @@ async fn run_tree(dir: &DataDir, log: EventLog, start: Start) -> Result<(), Node
                     tracing::warn!(target: "alys_node", "reload queue full; SIGHUP dropped");
                 }
             }
-            Some(escalation) = escalated.recv() => break Err(escalation),
+            Some(escalation) = escalated.recv() => break Err(Stopped::Escalated(escalation)),
+            // The root stopping by itself without an escalation is a bug of ours; stop rather
+            // than serve a node without a supervisor.
+            joined = &mut handle => {
+                let message = match joined {
+                    Ok(()) => "the root supervisor stopped unexpectedly".to_owned(),
+                    Err(e) => format!("the root supervisor died: {e}"),
+                };
+                tracing::error!(target: "alys_node", %message, "stopping the node");
+                break Err(Stopped::RootGone(message));
+            }
         }
     };
     // A reload in progress finishes (commit or roll back) before the tree stops.
@@ -305,10 +317,20 @@ async fn run_tree(dir: &DataDir, log: EventLog, start: Start) -> Result<(), Node
             let _ = handle.await;
             stopped
         }
-        Err(escalation) => {
+        Err(Stopped::Escalated(escalation)) => {
             // The root has stopped the tree in order before reporting.
             let _ = handle.await;
             Err(NodeError::Escalated(escalation))
         }
+        Err(Stopped::RootGone(message)) => Err(NodeError::Actor {
+            actor: "root".into(),
+            message,
+        }),
     }
+}
+
+/// Why the node stops other than by a signal.
+enum Stopped {
+    Escalated(crate::supervision::Escalation),
+    RootGone(String),
 }

@@ -125,6 +125,8 @@ pub struct RootState {
     plan: TreePlan,
     stopping: HashSet<ActorId>,
     escalations: mpsc::UnboundedSender<Escalation>,
+    /// Set once a strategy gave up: nothing starts again after that.
+    escalated: bool,
 }
 
 impl RootState {
@@ -202,15 +204,21 @@ impl RootState {
                 let family =
                     Family::of(&self.children[i].spec.strategy).unwrap_or(Family::OneForOne);
                 let plan = self.plan.plan(&ChildName::new(name.clone()), family)?;
+                // Only the failed child and the siblings this plan stops come back: a sibling
+                // that was already down (never, an open breaker, a backoff wait) stays under its
+                // own strategy.
+                let mut names = vec![name.clone()];
                 for sibling in &plan.stop {
                     if let Some(j) = self.index(sibling.as_str()) {
                         if j != i && self.children[j].handle.is_some() {
                             self.stop_child(j).await;
                             self.record(sibling.as_str(), LifecycleChange::Stopped);
+                            names.push(sibling.as_str().to_owned());
                         }
                     }
                 }
-                let names = plan.restart.iter().map(|c| c.as_str().to_owned()).collect();
+                names.retain(|n| plan.restart.iter().any(|c| c.as_str() == n));
+                names.sort_by_key(|n| self.index(n));
                 let msg = RootMsg::Restart {
                     names,
                     failed: name,
@@ -251,6 +259,7 @@ impl RootState {
                         reason: escalation.to_string(),
                     },
                 );
+                self.escalated = true;
                 self.stop_all().await;
                 let _ = self.escalations.send(escalation);
                 myself.stop(Some("escalated".into()));
@@ -305,6 +314,7 @@ impl Actor for RootActor {
             plan,
             stopping: HashSet::new(),
             escalations: args.escalations,
+            escalated: false,
         };
         for i in 0..state.children.len() {
             state.start_child(&myself, i).await?;
@@ -362,23 +372,35 @@ impl Actor for RootActor {
                 attempt,
                 delay_ms,
             } => {
+                // Siblings restart under the failed child's strategy, and are named with it.
+                let strategy = state
+                    .index(&failed)
+                    .map(|f| state.children[f].spec.strategy.kind().to_owned())
+                    .unwrap_or_default();
                 for name in names {
                     let Some(i) = state.index(&name) else {
                         continue;
                     };
+                    if state.escalated {
+                        break;
+                    }
                     if state.children[i].handle.is_some() {
                         continue;
                     }
-                    state.start_child(&myself, i).await?;
+                    // A child that cannot start has failed again: its own policy decides.
+                    if let Err(e) = state.start_child(&myself, i).await {
+                        let error = format!("restart failed: {e}");
+                        state.on_failure(&myself, i, error).await?;
+                        continue;
+                    }
                     state.children[i].restarts += 1;
                     state.children[i].recovering = true;
                     state.children[i].passed_checks = 0;
-                    let strategy = state.children[i].spec.strategy.kind().to_owned();
                     let attempt = if name == failed { attempt } else { 0 };
                     state.record(
                         &name,
                         LifecycleChange::Restarted {
-                            strategy,
+                            strategy: strategy.clone(),
                             attempt,
                             delay_ms,
                         },
