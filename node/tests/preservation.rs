@@ -31,6 +31,8 @@ struct Counts {
 enum TallyMsg {
     Add(String),
     Get(oneshot::Sender<Counts>),
+    /// Panics in the handler, as a bug on one bad message would.
+    Poison,
 }
 
 impl Behaviour for Tally {
@@ -51,6 +53,7 @@ impl Behaviour for Tally {
             TallyMsg::Get(reply) => {
                 let _ = reply.send(state.clone());
             }
+            TallyMsg::Poison => panic!("poisoned message"),
         }
         Ok(())
     }
@@ -136,6 +139,10 @@ impl Run {
         self.root
             .send_message(RootMsg::Inject("tally".into(), Fault::Panic))
             .unwrap();
+        self.wait_for_restart().await;
+    }
+
+    async fn wait_for_restart(&self) {
         let deadline = std::time::Instant::now() + Duration::from_secs(20);
         loop {
             let restarted = self.log.read(Offset(0), None).any(|e| {
@@ -154,6 +161,12 @@ async fn state_across_a_restart(
     strategy: StatePreservation,
     words: usize,
 ) -> (Counts, Counts, EventLog) {
+    let (before, after, run) = restarted_run(strategy, words).await;
+    (before, after, run.log.clone())
+}
+
+/// The counts before and after one crash, and the run (its data dir still there).
+async fn restarted_run(strategy: StatePreservation, words: usize) -> (Counts, Counts, Run) {
     let r = run(strategy).await;
     for i in 0..words {
         r.mail
@@ -165,7 +178,7 @@ async fn state_across_a_restart(
     assert_eq!(before.total, words as u64);
     r.crash_and_wait_for_restart().await;
     let after = r.counts().await;
-    (before, after, r.log.clone())
+    (before, after, r)
 }
 
 fn snapshots(log: &EventLog) -> Vec<(u64, String)> {
@@ -218,8 +231,12 @@ async fn in_memory_hands_the_state_to_the_next_incarnation() {
 
 #[tokio::test]
 async fn file_based_restores_from_the_state_file() {
-    let (before, after, _log) = state_across_a_restart(StatePreservation::FileBased, 9).await;
+    let (before, after, run) = restarted_run(StatePreservation::FileBased, 9).await;
     assert_eq!(after, before);
+    let file = run._dir.path().join("state").join("tally.json");
+    let stored: Counts = serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
+    assert_eq!(stored, before, "{} holds the state", file.display());
+    assert!(snapshots(&run.log).is_empty());
 }
 
 #[tokio::test]
@@ -228,4 +245,126 @@ async fn none_starts_from_the_default_state() {
     assert_eq!(before.total, 5);
     assert_eq!(after, Counts::default());
     assert!(snapshots(&log).is_empty());
+}
+
+/// The node's own `engine` actor (a section actor of this layer), not a test behaviour: what it
+/// has done survives a crash, and its snapshots carry the revision it runs under after a reload.
+#[tokio::test]
+async fn the_engine_actor_keeps_its_work_across_a_crash_with_snapshots_of_its_revision() {
+    use alys_config::schema::execution::ExecutionConfig;
+    use alys_node::actors::{Section, SectionMsg, Work};
+
+    let dir = tempfile::tempdir().unwrap();
+    let log = EventLog::open(&dir.path().join("eventlog")).unwrap();
+    let strategy = StatePreservation::FullSerialization;
+    let actor = ActorConfig {
+        restart_strategy: Some(RestartStrategy::OneForOne(RestartLimit {
+            max_retries: 5,
+            within_time: Duration::from_secs(60),
+        })),
+        state_preservation: strategy,
+        ..ActorConfig::default()
+    };
+    let system = ActorSystemConfig::default();
+    let keep = Preserver::new("engine", strategy, log.clone(), 3, dir.path());
+    let (child, mail) = spec(
+        "engine",
+        &actor,
+        &system,
+        MailboxSettings::for_actor(&system, &actor),
+        keep,
+        Section::<ExecutionConfig>::default,
+        ExecutionConfig::default(),
+        |c| Some(c.execution.clone()),
+    );
+    let (tx, _rx) = mpsc::unbounded_channel();
+    let args = RootArgs {
+        log: log.clone(),
+        revision: 3,
+        children: vec![child],
+        jitter: Jitter::None,
+        escalations: tx,
+    };
+    let (root, _) = Actor::spawn(None, RootActor, args).await.unwrap();
+    let work = || async {
+        let (tx, rx) = oneshot::channel();
+        mail.send(SectionMsg::Work(tx), Priority::DEFAULT)
+            .await
+            .unwrap();
+        tokio::time::timeout(Duration::from_secs(30), rx)
+            .await
+            .unwrap()
+            .unwrap()
+    };
+    for _ in 0..3 {
+        let (tx, _) = oneshot::channel();
+        mail.send(SectionMsg::Get(tx), Priority::DEFAULT)
+            .await
+            .unwrap();
+    }
+    assert_eq!(work().await.messages_handled, 4);
+    snapshot_revisions(&log, 4).await;
+    root.send_message(RootMsg::SetRevision(11)).unwrap();
+    ractor::call!(root, RootMsg::Status).unwrap(); // the root has taken the revision
+    let before = work().await;
+    assert_eq!(
+        before,
+        Work {
+            messages_handled: 5,
+            sections_applied: 0
+        }
+    );
+
+    root.send_message(RootMsg::Inject("engine".into(), Fault::Panic))
+        .unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while !log.read(Offset(0), None).any(|e| {
+        matches!(e.unwrap().event().unwrap(),
+            Event::ActorLifecycle(l) if matches!(l.change, LifecycleChange::Restarted { .. }))
+    }) {
+        assert!(std::time::Instant::now() < deadline, "no restart recorded");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let after = work().await;
+    assert_eq!(after.messages_handled, before.messages_handled + 1);
+
+    let revisions = snapshot_revisions(&log, 6).await;
+    assert_eq!(
+        revisions,
+        [3, 3, 3, 3, 11, 11],
+        "one snapshot per handled message, under the revision in force"
+    );
+}
+
+/// The revisions of the snapshots in the log once there are `count` of them (a snapshot is
+/// appended right after the message that changed the state is answered), or after 20 s.
+async fn snapshot_revisions(log: &EventLog, count: usize) -> Vec<u64> {
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let revisions: Vec<u64> = snapshots(log).into_iter().map(|(rev, _)| rev).collect();
+        if revisions.len() >= count || std::time::Instant::now() > deadline {
+            return revisions;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+}
+
+/// The test runtime has one thread, so the four sends queue before the actor drains them as one
+/// batch; the panic on the second must not take the third and fourth with it.
+#[tokio::test]
+async fn messages_after_one_that_panics_in_the_same_batch_are_handled_after_the_restart() {
+    let r = run(StatePreservation::InMemory).await;
+    for msg in [
+        TallyMsg::Add("a".into()),
+        TallyMsg::Poison,
+        TallyMsg::Add("b".into()),
+        TallyMsg::Add("c".into()),
+    ] {
+        r.mail.send(msg, Priority::DEFAULT).await.unwrap();
+    }
+    r.wait_for_restart().await;
+    let after = r.counts().await;
+    assert_eq!(after.total, 3, "{after:?}");
+    assert_eq!(after.words.keys().collect::<Vec<_>>(), ["a", "b", "c"]);
+    assert_eq!(r.mail.metrics().dead_letters, 0);
 }

@@ -1,6 +1,10 @@
 //! What each actor of the tree does in this layer: `storage` appends to the event log, `chain`
 //! holds the chain spec, and `engine`, `bridge` and `stream` hold their config sections until
 //! their clients arrive.
+//!
+//! What `chain`, `engine`, `bridge` and `stream` keep across a restart is their [`Work`]: how many
+//! of their own messages they handled and how many config sections they took live. The section
+//! itself is not preserved: a restart starts with the section of the running revision.
 
 use std::marker::PhantomData;
 
@@ -9,9 +13,31 @@ use alys_config::schema::chain::ChainConfig;
 use alys_eventlog::event::Event;
 use alys_eventlog::{EventLog, LogError, Offset};
 use ractor::ActorProcessingErr;
+use serde::{Deserialize, Serialize};
 use tokio::sync::oneshot;
 
 use super::child::Behaviour;
+
+/// What an actor of this layer has done; kept across restarts per its `state_preservation`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Work {
+    /// Messages of its own it handled (through its mailbox).
+    pub messages_handled: u64,
+    /// Config sections it took while running (live reloads and their rollbacks).
+    pub sections_applied: u64,
+}
+
+impl Work {
+    fn preserve(&self) -> Option<serde_json::Value> {
+        serde_json::to_value(self).ok()
+    }
+
+    fn restore(&mut self, preserved: serde_json::Value) -> Result<(), ActorProcessingErr> {
+        *self = serde_json::from_value(preserved)?;
+        Ok(())
+    }
+}
 
 /// `storage`: the event-log writer of the tree.
 #[derive(Debug, Default)]
@@ -56,6 +82,8 @@ pub struct Chain;
 pub enum ChainMsg {
     /// The chain id in force: the spec's, else the config's.
     ChainId(oneshot::Sender<Option<u64>>),
+    /// What the actor has done so far.
+    Work(oneshot::Sender<Work>),
 }
 
 /// State of `chain`.
@@ -63,6 +91,7 @@ pub enum ChainMsg {
 pub struct ChainState {
     config: ChainConfig,
     spec: Option<ChainSpec>,
+    work: Work,
 }
 
 impl Behaviour for Chain {
@@ -81,6 +110,7 @@ impl Behaviour for Chain {
         Ok(ChainState {
             config: config.clone(),
             spec,
+            work: Work::default(),
         })
     }
 
@@ -92,11 +122,28 @@ impl Behaviour for Chain {
         config: &ChainConfig,
     ) -> Result<(), ActorProcessingErr> {
         state.config = config.clone();
+        state.work.sections_applied += 1;
         Ok(())
     }
 
+    fn preserve(&self, state: &ChainState) -> Option<serde_json::Value> {
+        state.work.preserve()
+    }
+
+    fn restore(
+        &self,
+        state: &mut ChainState,
+        preserved: serde_json::Value,
+    ) -> Result<(), ActorProcessingErr> {
+        state.work.restore(preserved)
+    }
+
     fn handle(&self, msg: ChainMsg, state: &mut ChainState) -> Result<(), ActorProcessingErr> {
+        state.work.messages_handled += 1;
         match msg {
+            ChainMsg::Work(reply) => {
+                let _ = reply.send(state.work);
+            }
             ChainMsg::ChainId(reply) => {
                 let _ = reply.send(
                     state
@@ -127,26 +174,59 @@ impl<T> Default for Section<T> {
 pub enum SectionMsg<T> {
     /// A copy of the section in force.
     Get(oneshot::Sender<T>),
+    /// What the actor has done so far.
+    Work(oneshot::Sender<Work>),
+}
+
+/// State of a [`Section`] actor.
+#[derive(Debug)]
+pub struct SectionState<T> {
+    section: T,
+    work: Work,
 }
 
 impl<T: Clone + std::fmt::Debug + Send + 'static> Behaviour for Section<T> {
     type Msg = SectionMsg<T>;
-    type State = T;
+    type State = SectionState<T>;
     type Args = T;
 
-    fn start(&self, section: &T) -> Result<T, ActorProcessingErr> {
-        Ok(section.clone())
+    fn start(&self, section: &T) -> Result<SectionState<T>, ActorProcessingErr> {
+        Ok(SectionState {
+            section: section.clone(),
+            work: Work::default(),
+        })
     }
 
-    fn reconfigure(&self, section: &mut T, next: &T) -> Result<(), ActorProcessingErr> {
-        *section = next.clone();
+    fn reconfigure(&self, state: &mut SectionState<T>, next: &T) -> Result<(), ActorProcessingErr> {
+        state.section = next.clone();
+        state.work.sections_applied += 1;
         Ok(())
     }
 
-    fn handle(&self, msg: SectionMsg<T>, section: &mut T) -> Result<(), ActorProcessingErr> {
+    fn preserve(&self, state: &SectionState<T>) -> Option<serde_json::Value> {
+        state.work.preserve()
+    }
+
+    fn restore(
+        &self,
+        state: &mut SectionState<T>,
+        preserved: serde_json::Value,
+    ) -> Result<(), ActorProcessingErr> {
+        state.work.restore(preserved)
+    }
+
+    fn handle(
+        &self,
+        msg: SectionMsg<T>,
+        state: &mut SectionState<T>,
+    ) -> Result<(), ActorProcessingErr> {
+        state.work.messages_handled += 1;
         match msg {
             SectionMsg::Get(reply) => {
-                let _ = reply.send(section.clone());
+                let _ = reply.send(state.section.clone());
+            }
+            SectionMsg::Work(reply) => {
+                let _ = reply.send(state.work);
             }
         }
         Ok(())

@@ -7,6 +7,7 @@
 //! is outstanding; each `Drain` handles one batch, then rings again if more wait, so control
 //! messages are never stuck behind a flood.
 
+use std::collections::VecDeque;
 use std::fmt::Debug;
 use std::sync::Arc;
 
@@ -17,7 +18,7 @@ use alys_config::AlysConfig;
 
 use super::control::{Ack, Control, Fault};
 use super::preserve::Preserver;
-use crate::mailbox::{MailboxReceiver, MailboxSender};
+use crate::mailbox::{MailboxReceiver, MailboxSender, Queued, Returner};
 
 /// What a supervised actor does with its own messages.
 pub trait Behaviour: Send + Sync + 'static {
@@ -197,12 +198,15 @@ impl<B: Behaviour> Actor for ChildActor<B> {
         match message {
             ChildMsg::Drain => {
                 let mut receiver = state.receiver.lock().await;
-                let batch = receiver.try_recv_batch();
-                if !batch.is_empty() {
+                let mut batch = Unhandled {
+                    rest: receiver.try_recv_batch().into(),
+                    returner: receiver.returner(),
+                };
+                if !batch.rest.is_empty() {
                     receiver.notify_when_ready();
                 }
                 drop(receiver);
-                for queued in batch {
+                while let Some(queued) = batch.rest.pop_front() {
                     self.0.handle(queued.msg, &mut state.inner)?;
                     state.keep(&self.0).await?;
                 }
@@ -262,6 +266,22 @@ impl<B: Behaviour> Actor for ChildActor<B> {
                 let result = self.0.restore(&mut state.inner, preserved);
                 state.acknowledge(&self.0, result, reply).await
             }
+        }
+    }
+}
+
+/// The messages of a batch not yet handled. When a handler fails (an error or a panic) the
+/// actor stops mid-batch; dropping this puts the rest back at the head of the mailbox, which
+/// outlives the actor, so the next incarnation handles them instead of their being lost.
+struct Unhandled<M> {
+    rest: VecDeque<Queued<M>>,
+    returner: Returner<M>,
+}
+
+impl<M> Drop for Unhandled<M> {
+    fn drop(&mut self) {
+        if !self.rest.is_empty() {
+            self.returner.put_back(self.rest.drain(..).collect());
         }
     }
 }

@@ -23,7 +23,9 @@ mod recorder;
 mod root;
 mod spec;
 
-pub use behaviours::{Chain, ChainMsg, Section, SectionMsg, Storage, StorageMsg};
+pub use behaviours::{
+    Chain, ChainMsg, ChainState, Section, SectionMsg, SectionState, Storage, StorageMsg, Work,
+};
 pub use child::{Behaviour, ChildActor, ChildArgs, ChildMsg, SectionFn};
 pub use control::{Ack, Control, Fault};
 pub use preserve::Preserver;

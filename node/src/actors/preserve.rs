@@ -17,6 +17,7 @@
 //! change cannot lose it.
 
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use alys_config::schema::actors::StatePreservation;
@@ -37,7 +38,8 @@ pub struct Preserver {
     actor: String,
     strategy: StatePreservation,
     log: EventLog,
-    revision: u64,
+    /// The config revision the actor runs under; shared by clones, moved on by a reload.
+    revision: Arc<AtomicU64>,
     file: PathBuf,
     memory: Arc<Mutex<Option<Value>>>,
     since_full: Arc<Mutex<u32>>,
@@ -65,11 +67,16 @@ impl Preserver {
             actor: actor.to_owned(),
             strategy,
             log,
-            revision,
+            revision: Arc::new(AtomicU64::new(revision)),
             file: data_dir.join("state").join(format!("{actor}.json")),
             memory: Arc::default(),
             since_full: Arc::default(),
         }
+    }
+
+    /// Snapshots from now on are recorded under config `revision`.
+    pub fn set_revision(&self, revision: u64) {
+        self.revision.store(revision, Ordering::Relaxed);
     }
 
     /// The state to start from, if one was preserved.
@@ -125,7 +132,7 @@ impl Preserver {
     fn append(&self, kind: &str, value: &Value) -> std::io::Result<()> {
         let event = Event::ActorSnapshot(ActorSnapshot {
             actor: self.actor.clone(),
-            config_revision: self.revision,
+            config_revision: self.revision.load(Ordering::Relaxed),
             strategy: kind.to_owned(),
             state: serde_json::to_vec(value)?,
         });

@@ -54,6 +54,8 @@ pub struct ChildSpec {
     /// Makes later spawns start with this config's section (a reload that commits, or its
     /// rollback); a no-op for an actor that takes no section.
     pub update: Arc<dyn Fn(&AlysConfig) + Send + Sync>,
+    /// Where the actor's state is kept; the root moves its revision on after a reload.
+    pub preserver: Preserver,
 }
 
 impl std::fmt::Debug for ChildSpec {
@@ -95,12 +97,13 @@ where
             *current.write().unwrap_or_else(PoisonError::into_inner) = next;
         }
     });
+    let keeper = preserver.clone();
     let spawn: Spawner = Arc::new(move |supervisor: ActorCell| {
         let args = ChildArgs {
             args: args.read().unwrap_or_else(PoisonError::into_inner).clone(),
             sender: doorbell.clone(),
             receiver: receiver.clone(),
-            preserver: preserver.clone(),
+            preserver: keeper.clone(),
             section,
         };
         Box::pin(async move {
@@ -122,6 +125,7 @@ where
         spawn,
         mailbox: Arc::new(move || counters.metrics()),
         update,
+        preserver,
     };
     (spec, sender)
 }

@@ -43,7 +43,7 @@ use std::sync::Arc;
 pub use dead_letter::{DeadLetter, DeadLetterReason, DeadLetters};
 pub use metrics::MailboxMetrics;
 pub use queue::{Priority, Queued};
-pub use receiver::MailboxReceiver;
+pub use receiver::{MailboxReceiver, Returner};
 pub use sender::{Delivery, MailboxSender, SendError};
 pub use settings::{
     BatchSettings, DeadLetterSettings, MailboxSettings, PrioritySettings, DEAD_LETTER_FILE_NAME,

@@ -86,6 +86,13 @@ impl<M> Lanes<M> {
         self.len += 1;
     }
 
+    /// Puts `item` back at the head of `lane` (clamped to the last lane).
+    pub(crate) fn push_front(&mut self, lane: usize, item: Queued<M>) {
+        let lane = lane.min(self.lanes.len() - 1);
+        self.lanes[lane].push_front(item);
+        self.len += 1;
+    }
+
     /// The next message the algorithm picks; FIFO within a lane.
     pub(crate) fn pop(&mut self) -> Option<Queued<M>> {
         if self.len == 0 {

@@ -103,6 +103,14 @@ impl<M: Send + 'static> MailboxReceiver<M> {
         batch
     }
 
+    /// A handle that puts taken messages back at the head of the mailbox; it stays usable after
+    /// the receiver's lock is released, so a handler that fails mid-batch loses nothing.
+    pub fn returner(&self) -> Returner<M> {
+        Returner {
+            shared: self.shared.clone(),
+        }
+    }
+
     /// Asks for the doorbell: it rings now if messages are queued, else at the next arrival.
     /// For a receiver that stops draining before the mailbox is empty (to let other work run);
     /// call it only while handling the previous doorbell, so that at most one is outstanding.
@@ -119,5 +127,25 @@ impl<M: Send + 'static> MailboxReceiver<M> {
     /// A snapshot of the mailbox's counters.
     pub fn metrics(&self) -> MailboxMetrics {
         self.shared.metrics()
+    }
+}
+
+/// Puts messages taken from a mailbox back at its head (see [`MailboxReceiver::returner`]).
+pub struct Returner<M> {
+    shared: Arc<Shared<M>>,
+}
+
+impl<M> fmt::Debug for Returner<M> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Returner")
+            .field("actor", &self.shared.dead.actor())
+            .finish_non_exhaustive()
+    }
+}
+
+impl<M> Returner<M> {
+    /// Puts `items` back, in their order, ahead of everything queued in their lanes.
+    pub fn put_back(&self, items: Vec<Queued<M>>) {
+        self.shared.put_back(items);
     }
 }

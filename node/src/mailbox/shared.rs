@@ -271,6 +271,28 @@ impl<M> Shared<M> {
         Taken::Got(taken)
     }
 
+    /// Puts messages that were taken but not handled back at the head of their lanes, in their
+    /// order, so that the next take delivers them first; they no longer count as delivered.
+    pub(crate) fn put_back(&self, items: Vec<Queued<M>>) {
+        if items.is_empty() {
+            return;
+        }
+        let count = items.len() as u64;
+        let mut state = self.lock();
+        for item in items.into_iter().rev() {
+            if item.system {
+                state.system.push_front(item);
+            } else {
+                let lane = usize::from(item.priority.0);
+                state.lanes.push_front(lane, item);
+            }
+        }
+        state.high_water = state.high_water.max(state.len());
+        drop(state);
+        self.counters.delivered.fetch_sub(count, Ordering::Relaxed);
+        self.arrival.notify_one();
+    }
+
     /// The answer for an empty mailbox; re-arms the doorbell.
     fn nothing<T>(&self, state: &mut State<M>) -> Taken<T> {
         state.rung = false;

@@ -357,7 +357,12 @@ impl Actor for RootActor {
                 let result = state.respawn(&myself, &names).await;
                 let _ = reply.send(result);
             }
-            RootMsg::SetRevision(revision) => state.revision = revision,
+            RootMsg::SetRevision(revision) => {
+                state.revision = revision;
+                for child in &state.children {
+                    child.spec.preserver.set_revision(revision);
+                }
+            }
             RootMsg::Inject(name, fault) => {
                 if let Some(handle) = state
                     .index(&name)
