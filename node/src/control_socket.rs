@@ -64,13 +64,25 @@ fn answer(
             json!({ "error": "fault injection is off; start the node with --fault-injection" })
         }
         ["inject", actor, kind, rest @ ..] => match parse_fault(kind, rest) {
-            Some(fault) => {
-                tracing::warn!(target: "alys_node", actor, ?fault, "injecting a fault");
-                match root.send_message(RootMsg::Inject((*actor).to_owned(), fault)) {
-                    Ok(()) => json!({ "ok": true }),
-                    Err(e) => json!({ "error": format!("root unreachable: {e}") }),
-                }
-            }
+            Some(fault) => match runtime.block_on(async { ractor::call!(root, RootMsg::Status) }) {
+                Ok(children) => match children.iter().find(|c| c.name == *actor) {
+                    None => {
+                        let names: Vec<&str> = children.iter().map(|c| c.name.as_str()).collect();
+                        json!({ "error": format!("no actor `{actor}` runs in this node (actors: {})", names.join(", ")) })
+                    }
+                    Some(child) if !child.running => {
+                        json!({ "error": format!("actor `{actor}` is not running; nothing to inject into") })
+                    }
+                    Some(_) => {
+                        tracing::warn!(target: "alys_node", actor, ?fault, "injecting a fault");
+                        match root.send_message(RootMsg::Inject((*actor).to_owned(), fault)) {
+                            Ok(()) => json!({ "ok": true }),
+                            Err(e) => json!({ "error": format!("root unreachable: {e}") }),
+                        }
+                    }
+                },
+                Err(e) => json!({ "error": format!("root unreachable: {e}") }),
+            },
             None => {
                 json!({ "error": "expected: inject <actor> panic|error|fail-health <n>|reject-reload <n>|ignore-reload <n>" })
             }

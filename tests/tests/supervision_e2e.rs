@@ -164,3 +164,108 @@ fn injection_is_refused_unless_the_node_was_started_for_drills() {
     let status = wait_for(Duration::from_secs(30), || node.try_wait().unwrap()).unwrap();
     assert!(status.success());
 }
+
+#[test]
+fn a_restart_that_cannot_start_the_actor_counts_as_a_failure_and_escalates() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let spec = dir.path().join("chain.json");
+    std::fs::copy(alys_tests::fixture("upstream/chain-dev.json"), &spec).unwrap();
+    let node = start(
+        &data,
+        &[
+            &format!("chain.spec_file={}", spec.display()),
+            "actors.chain_actor.restart_strategy={type=\"one_for_one\", max_retries=2, within_time=\"1h\"}",
+        ],
+    );
+    wait_ready(&data);
+    // The actor reads its spec when it starts: without the file, every restart fails.
+    std::fs::remove_file(&spec).unwrap();
+    assert_eq!(control(&data, "inject chain panic")["ok"], true);
+
+    let (code, out) = exit_of(node);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("actor `chain` escalated"), "{out}");
+    assert!(out.contains("restart failed"), "{out}");
+    let history = lifecycle(&data);
+    let failures = history
+        .lines()
+        .filter(|l| l.contains("chain failed: restart failed"))
+        .count();
+    assert_eq!(failures, 2, "one failure per restart attempt: {history}");
+    assert!(history.contains("chain escalated"), "{history}");
+}
+
+#[test]
+fn one_for_all_leaves_a_sibling_that_its_own_strategy_keeps_down() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let node = start(
+        &data,
+        &[
+            "actors.bridge_actor.restart_strategy={type=\"never\"}",
+            "actors.engine_actor.restart_strategy={type=\"one_for_all\", max_retries=3, within_time=\"1h\"}",
+        ],
+    );
+    wait_ready(&data);
+    control(&data, "inject bridge panic");
+    wait_for(Duration::from_secs(30), || {
+        lifecycle(&data)
+            .contains("bridge failed: injected panic")
+            .then_some(())
+    })
+    .expect("bridge fails");
+    control(&data, "inject engine panic");
+    wait_for(Duration::from_secs(30), || {
+        lifecycle(&data).contains("engine restarted").then_some(())
+    })
+    .expect("engine restarts");
+
+    let status = control(&data, "status");
+    for actor in status["actors"].as_array().unwrap() {
+        assert_eq!(actor["running"], actor["name"] != "bridge", "{status}");
+    }
+    let history = lifecycle(&data);
+    assert!(!history.contains("bridge restarted"), "{history}");
+    assert!(
+        history.contains("storage restarted (one_for_all"),
+        "siblings restart under the failed actor's strategy: {history}"
+    );
+    send_signal(node.id(), libc::SIGTERM);
+    let (code, out) = exit_of(node);
+    assert_eq!(code, 0, "{out}");
+}
+
+#[test]
+fn injecting_into_an_unknown_or_stopped_actor_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let node = start(
+        &data,
+        &["actors.bridge_actor.restart_strategy={type=\"never\"}"],
+    );
+    wait_ready(&data);
+    let unknown = control(&data, "inject brige panic");
+    let error = unknown["error"].as_str().unwrap_or_default();
+    assert!(
+        error.contains("no actor `brige`") && error.contains("bridge"),
+        "{unknown}"
+    );
+
+    control(&data, "inject bridge panic");
+    wait_for(Duration::from_secs(30), || {
+        (control(&data, "status")["health"] == "degraded").then_some(())
+    })
+    .expect("bridge goes down");
+    let stopped = control(&data, "inject bridge error");
+    assert!(
+        stopped["error"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("not running"),
+        "{stopped}"
+    );
+    send_signal(node.id(), libc::SIGTERM);
+    let (code, out) = exit_of(node);
+    assert_eq!(code, 0, "{out}");
+}
