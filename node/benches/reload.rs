@@ -73,6 +73,7 @@ fn reload_latency(c: &mut Criterion) {
             children: children(&loaded.config, &log, revision).0,
             jitter: Jitter::None,
             escalations,
+            limits: alys_node::actors::TreeLimits::default(),
         };
         let (root, _) = Actor::spawn(None, RootActor, args).await.unwrap();
         let (coordinator, status) = Coordinator::new(CoordinatorArgs {

@@ -51,6 +51,7 @@ fn restart_latency(c: &mut Criterion) {
         children: vec![child],
         jitter: Jitter::None,
         escalations: tx,
+        limits: alys_node::actors::TreeLimits::default(),
     };
     let root = runtime.block_on(async { Actor::spawn(None, RootActor, args).await.unwrap().0 });
 

@@ -111,6 +111,7 @@ async fn run(strategy: StatePreservation) -> Run {
         children: vec![child],
         jitter: Jitter::None,
         escalations: tx,
+        limits: alys_node::actors::TreeLimits::default(),
     };
     let (root, _) = Actor::spawn(None, RootActor, args).await.unwrap();
     Run {
@@ -284,6 +285,7 @@ async fn the_engine_actor_keeps_its_work_across_a_crash_with_snapshots_of_its_re
         children: vec![child],
         jitter: Jitter::None,
         escalations: tx,
+        limits: alys_node::actors::TreeLimits::default(),
     };
     let (root, _) = Actor::spawn(None, RootActor, args).await.unwrap();
     let work = || async {

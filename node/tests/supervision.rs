@@ -12,6 +12,7 @@ use alys_eventlog::event::{Event, LifecycleChange};
 use alys_eventlog::{EventLog, Offset};
 use alys_node::actors::{
     spec, ChildStatus, Fault, Preserver, RootActor, RootArgs, RootMsg, Section, SectionMsg,
+    TreeLimits,
 };
 use alys_node::mailbox::{MailboxSender, MailboxSettings, Priority};
 use alys_node::supervision::{Escalation, Jitter};
@@ -28,6 +29,16 @@ struct Tree {
 
 /// A tree of sections named `names`, each with `strategy` and health checks every `health`.
 async fn tree(names: &[&str], strategy: RestartStrategy, health: Duration) -> Tree {
+    tree_with(names, strategy, health, TreeLimits::default()).await
+}
+
+/// [`tree`] with the given tree-wide limits.
+async fn tree_with(
+    names: &[&str],
+    strategy: RestartStrategy,
+    health: Duration,
+    limits: TreeLimits,
+) -> Tree {
     let dir = tempfile::tempdir().unwrap();
     let log = EventLog::open(&dir.path().join("eventlog")).unwrap();
     let mut actor = ActorConfig {
@@ -62,6 +73,7 @@ async fn tree(names: &[&str], strategy: RestartStrategy, health: Duration) -> Tr
         children,
         jitter: Jitter::None,
         escalations: tx,
+        limits,
     };
     let (root, _) = Actor::spawn(None, RootActor, args).await.unwrap();
     Tree {
@@ -406,4 +418,77 @@ async fn a_restarted_actor_recovers_after_the_recovery_threshold_of_passed_check
         tokio::time::sleep(Duration::from_secs(1)).await;
     }
     assert!(!t.status().await[0].recovering);
+}
+
+#[tokio::test(start_paused = true)]
+async fn tree_wide_max_restarts_escalates_even_when_each_actor_is_within_its_own_limit() {
+    let limits = TreeLimits {
+        max_restarts: 2,
+        restart_window: Duration::from_secs(300),
+        ..TreeLimits::default()
+    };
+    let mut t = tree_with(
+        &["a", "b", "c"],
+        RestartStrategy::OneForOne(limit(10)),
+        NO_HEALTH,
+        limits,
+    )
+    .await;
+    t.inject("a", Fault::Panic);
+    t.wait_for(1, restarted("a")).await;
+    t.inject("b", Fault::Panic);
+    t.wait_for(1, restarted("b")).await;
+    t.inject("c", Fault::Error);
+
+    let escalation = tokio::time::timeout(Duration::from_secs(60), t.escalations.recv())
+        .await
+        .expect("escalates")
+        .expect("an escalation");
+    assert_eq!(escalation.child, "c");
+    assert_eq!(escalation.strategy, "supervision.max_restarts");
+    assert_eq!(escalation.restarts_in_window, 2);
+    assert_eq!(escalation.last_error, "injected error");
+    let h = t.history();
+    assert!(
+        !h.iter()
+            .any(|(a, c)| a == "c" && matches!(c, LifecycleChange::Restarted { .. })),
+        "{h:#?}"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn without_auto_recovery_failed_health_checks_mark_the_actor_degraded_but_never_restart_it() {
+    let limits = TreeLimits {
+        auto_recovery: false,
+        ..TreeLimits::default()
+    };
+    let t = tree_with(
+        &["a"],
+        RestartStrategy::OneForOne(limit(3)),
+        Duration::from_secs(5),
+        limits,
+    )
+    .await;
+    t.inject("a", Fault::FailHealth { count: 2 });
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while !t.status().await[0].recovering {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "never marked degraded"
+        );
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+    assert!(t.status().await[0].running);
+
+    // Passing checks clear it; at no point was the actor stopped or restarted.
+    while t.status().await[0].recovering {
+        assert!(std::time::Instant::now() < deadline, "never recovered");
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+    let h = t.history();
+    assert!(
+        h.iter().all(|(_, c)| matches!(c, LifecycleChange::Started)),
+        "only the first start: {h:#?}"
+    );
+    assert_eq!(t.status().await[0].restarts, 0);
 }

@@ -29,7 +29,7 @@ pub use behaviours::{
 pub use child::{Behaviour, ChildActor, ChildArgs, ChildMsg, SectionFn};
 pub use control::{Ack, Control, Fault};
 pub use preserve::Preserver;
-pub use root::{ChildStatus, ReloadTarget, RootActor, RootArgs, RootMsg};
+pub use root::{ChildStatus, ReloadTarget, RootActor, RootArgs, RootMsg, TreeLimits};
 pub use spec::{children, spec, ChildHandle, ChildSpec, Spawner};
 
 /// Actor names in start order.

@@ -121,7 +121,7 @@ where
             .restart_strategy
             .clone()
             .unwrap_or_else(|| system.supervision.default_restart_strategy.clone()),
-        health: actor.health_check.clone(),
+        health: effective_health(actor, system),
         spawn,
         mailbox: Arc::new(move || counters.metrics()),
         update,
@@ -230,4 +230,16 @@ pub fn children(
         );
     }
     (out, storage)
+}
+
+/// The actor's health-check settings, with the tree-wide `supervision.health_check_interval`
+/// and `timeouts.health_check` as upper bounds (so a profile or an operator can tighten every
+/// actor at once; an actor may still probe more often or wait less).
+fn effective_health(actor: &ActorConfig, system: &ActorSystemConfig) -> ActorHealthCheck {
+    let mut health = actor.health_check.clone();
+    health.interval = health
+        .interval
+        .min(system.supervision.health_check_interval);
+    health.timeout = health.timeout.min(system.timeouts.health_check);
+    health
 }

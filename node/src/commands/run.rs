@@ -207,6 +207,7 @@ async fn run_tree(dir: &DataDir, log: EventLog, start: Start) -> Result<(), Node
             seed,
         },
         escalations,
+        limits: actors::TreeLimits::from_config(&loaded.config.actors),
     };
     let (root, mut handle) =
         Actor::spawn(None, RootActor, args)

@@ -5,7 +5,9 @@
 mod reload;
 
 use std::collections::HashSet;
+use std::time::Duration;
 
+use alys_config::schema::actors::ActorSystemConfig;
 use alys_eventlog::event::{ActorLifecycle, Event, LifecycleChange};
 use alys_eventlog::EventLog;
 use ractor::{Actor, ActorId, ActorProcessingErr, ActorRef, RpcReplyPort, SupervisionEvent};
@@ -20,7 +22,8 @@ use super::recorder::Recorder;
 use super::spec::{ChildHandle, ChildSpec};
 use crate::mailbox::MailboxMetrics;
 use crate::supervision::{
-    ChildName, Decision, Escalation, Family, Jitter, RestartPolicy, TreePlan,
+    Admission, ChildName, Decision, Escalation, Family, Jitter, RestartPolicy, RestartWindow,
+    TreePlan,
 };
 
 /// Messages to the root.
@@ -97,6 +100,46 @@ pub struct RootArgs {
     pub jitter: Jitter,
     /// Where an escalation is reported; the node stops with it.
     pub escalations: mpsc::UnboundedSender<Escalation>,
+    /// The tree-wide limits and timeouts.
+    pub limits: TreeLimits,
+}
+
+/// The tree-wide part of `actors.supervision` and `actors.timeouts`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TreeLimits {
+    /// Failure restarts of the whole tree allowed within `restart_window`; one more escalates.
+    pub max_restarts: u32,
+    /// The window `max_restarts` is counted in.
+    pub restart_window: Duration,
+    /// Whether failed health checks restart an actor; when false they only mark it degraded.
+    pub auto_recovery: bool,
+    /// The longest one actor may take to start (`timeouts.startup`); longer is a failed start.
+    pub startup: Duration,
+    /// The longest one actor may take to stop (`timeouts.shutdown`) before it is killed.
+    pub shutdown: Duration,
+    /// The longest stopping the tree after an escalation may take before the rest is killed.
+    pub escalation_timeout: Duration,
+}
+
+impl TreeLimits {
+    /// The limits `system` configures.
+    pub fn from_config(system: &ActorSystemConfig) -> Self {
+        TreeLimits {
+            max_restarts: system.supervision.max_restarts,
+            restart_window: system.supervision.restart_window,
+            auto_recovery: system.supervision.auto_recovery,
+            startup: system.timeouts.startup,
+            shutdown: system.timeouts.shutdown,
+            escalation_timeout: system.supervision.escalation_timeout,
+        }
+    }
+}
+
+impl Default for TreeLimits {
+    /// The limits of the default configuration.
+    fn default() -> Self {
+        TreeLimits::from_config(&ActorSystemConfig::default())
+    }
 }
 
 /// The root supervisor.
@@ -127,6 +170,9 @@ pub struct RootState {
     escalations: mpsc::UnboundedSender<Escalation>,
     /// Set once a strategy gave up: nothing starts again after that.
     escalated: bool,
+    limits: TreeLimits,
+    /// Failure restarts of the whole tree, against `limits.max_restarts`.
+    tree_restarts: RestartWindow,
 }
 
 impl RootState {
@@ -147,7 +193,17 @@ impl RootState {
         myself: &ActorRef<RootMsg>,
         i: usize,
     ) -> Result<(), ActorProcessingErr> {
-        let handle = (self.children[i].spec.spawn)(myself.get_cell()).await?;
+        let spawn = (self.children[i].spec.spawn)(myself.get_cell());
+        let handle = match tokio::time::timeout(self.limits.startup, spawn).await {
+            Ok(started) => started?,
+            Err(_) => {
+                return Err(format!(
+                    "did not start within {:?} (actors.timeouts.startup)",
+                    self.limits.startup
+                )
+                .into())
+            }
+        };
         let child = &mut self.children[i];
         child.handle = Some(handle);
         child.generation += 1;
@@ -160,10 +216,15 @@ impl RootState {
     async fn stop_child(&mut self, i: usize) {
         if let Some(handle) = self.children[i].handle.take() {
             self.stopping.insert(handle.cell.get_id());
-            let _ = handle
+            let stopped = handle
                 .cell
-                .stop_and_wait(Some("supervisor".into()), None)
+                .stop_and_wait(Some("supervisor".into()), Some(self.limits.shutdown))
                 .await;
+            if stopped.is_err() {
+                tracing::warn!(target: "alys_node", actor = %self.children[i].spec.name,
+                    timeout = ?self.limits.shutdown, "actor did not stop in time; killed");
+                handle.cell.kill();
+            }
         }
     }
 
@@ -199,6 +260,23 @@ impl RootState {
 
         let decision = self.children[i].policy.on_failure(Instant::now());
         self.breaker_events(i);
+        let decision = match decision {
+            Decision::Restart { .. } => match self.tree_restarts.admit(Instant::now()) {
+                Admission::Admitted { .. } => decision,
+                Admission::Exceeded { restarts_in_window } => {
+                    let escalation = Escalation {
+                        child: name.clone(),
+                        strategy: "supervision.max_restarts",
+                        last_error: self.children[i].last_error.clone(),
+                        restarts_in_window,
+                        window: Some(self.limits.restart_window),
+                    };
+                    self.escalate(myself, &name, escalation).await;
+                    return Ok(());
+                }
+            },
+            other => other,
+        };
         match decision {
             Decision::Restart { delay, attempt } => {
                 let family =
@@ -253,19 +331,33 @@ impl RootState {
                     .policy
                     .escalation(name.clone(), self.children[i].last_error.clone());
                 tracing::error!(target: "alys_node", actor = %name, %reason, "supervision gave up; stopping the node");
-                self.record(
-                    &name,
-                    LifecycleChange::Escalated {
-                        reason: escalation.to_string(),
-                    },
-                );
-                self.escalated = true;
-                self.stop_all().await;
-                let _ = self.escalations.send(escalation);
-                myself.stop(Some("escalated".into()));
+                self.escalate(myself, &name, escalation).await;
             }
         }
         Ok(())
+    }
+
+    /// Records the escalation, stops the tree in reverse order (killing what is left after
+    /// `escalation_timeout`), reports it and stops the root.
+    async fn escalate(&mut self, myself: &ActorRef<RootMsg>, name: &str, escalation: Escalation) {
+        self.record(
+            name,
+            LifecycleChange::Escalated {
+                reason: escalation.to_string(),
+            },
+        );
+        self.escalated = true;
+        let limit = self.limits.escalation_timeout;
+        if tokio::time::timeout(limit, self.stop_all()).await.is_err() {
+            tracing::error!(target: "alys_node", timeout = ?limit, "tree did not stop in time after the escalation; killing the rest");
+            for child in &mut self.children {
+                if let Some(handle) = child.handle.take() {
+                    handle.cell.kill();
+                }
+            }
+        }
+        let _ = self.escalations.send(escalation);
+        myself.stop(Some("escalated".into()));
     }
 
     async fn stop_all(&mut self) {
@@ -315,6 +407,8 @@ impl Actor for RootActor {
             stopping: HashSet::new(),
             escalations: args.escalations,
             escalated: false,
+            tree_restarts: RestartWindow::new(args.limits.max_restarts, args.limits.restart_window),
+            limits: args.limits,
         };
         for i in 0..state.children.len() {
             state.start_child(&myself, i).await?;
@@ -469,7 +563,16 @@ impl Actor for RootActor {
                     let threshold = state.children[i].spec.health.failure_threshold.max(1);
                     if state.children[i].failed_checks >= threshold {
                         let error = format!("failed {threshold} health check(s) in a row");
-                        state.on_failure(&myself, i, error).await?;
+                        if state.limits.auto_recovery {
+                            state.on_failure(&myself, i, error).await?;
+                        } else {
+                            // Reported degraded until it passes `recovery_threshold` checks.
+                            tracing::warn!(target: "alys_node", actor = %name, %error,
+                                "actor unhealthy; not restarted (auto_recovery is off)");
+                            let child = &mut state.children[i];
+                            child.failed_checks = 0;
+                            child.recovering = true;
+                        }
                     }
                 }
             }
