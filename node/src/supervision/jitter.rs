@@ -49,12 +49,21 @@ impl JitterSource {
     }
 
     /// `delay` spread by the jitter, never below zero and never above `max`.
+    ///
+    /// A draw that passes `max` is reflected back below it rather than clamped, so delays at
+    /// the cap still spread over `max × (1 - fraction) ..= max` instead of half of them
+    /// landing on `max` exactly and restarting in lockstep.
     pub(crate) fn apply(&mut self, delay: Duration, max: Duration) -> Duration {
         let Some((fraction, rng)) = self.spread.as_mut() else {
             return delay.min(max);
         };
         let factor = 1.0 + rng.random_range(-*fraction..=*fraction);
-        scaled(delay, factor, max)
+        let spread = scaled(delay.min(max), factor, max.saturating_mul(2));
+        if spread > max {
+            max.saturating_sub(spread - max)
+        } else {
+            spread
+        }
     }
 }
 
@@ -146,6 +155,23 @@ mod tests {
             let mut source = JitterSource::new(Jitter::Proportional { fraction, seed: 3 });
             assert_eq!(source.apply(SECOND, CAP), SECOND, "{fraction}");
         }
+    }
+
+    #[test]
+    fn delays_at_the_cap_spread_below_it_instead_of_piling_on_it() {
+        let mut source = JitterSource::new(Jitter::Proportional {
+            fraction: 0.1,
+            seed: 42,
+        });
+        let draws: Vec<Duration> = (0..200).map(|_| source.apply(CAP, CAP)).collect();
+        let at_cap = draws.iter().filter(|d| **d == CAP).count();
+        assert!(at_cap <= 2, "{at_cap} of 200 draws sit exactly on the cap");
+        assert!(draws.iter().all(|d| *d <= CAP && *d >= CAP.mul_f64(0.9)));
+        let lowest = draws.iter().min().copied().unwrap_or(CAP);
+        assert!(
+            lowest < CAP.mul_f64(0.92),
+            "spread reaches down: {lowest:?}"
+        );
     }
 
     #[test]
