@@ -276,3 +276,33 @@ fn variables_reach_fields_inside_a_tagged_enum_with_their_types() {
         "{shown}"
     );
 }
+
+#[test]
+fn optional_files_are_skipped_while_absent_and_laid_after_the_files_once_present() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = dir.path().join("base.toml");
+    std::fs::write(&base, "[network]\nmax_peers = 40\n").unwrap();
+    let extra = dir.path().join("extra.toml");
+    let options = LoadOptions {
+        files: vec![base.clone()],
+        optional_files: vec![extra.clone()],
+        ..LoadOptions::default()
+    };
+    assert_eq!(load(&options).unwrap().config.network.max_peers, 40);
+
+    std::fs::write(&extra, "[network]\nmax_peers = 41\n").unwrap();
+    let loaded = load(&options).unwrap();
+    assert_eq!(loaded.config.network.max_peers, 41);
+    let origin = loaded.provenance.origin("network.max_peers");
+    assert_eq!(origin.layer, Layer::File);
+    assert!(
+        origin.source.to_string().starts_with(&format!("{}:", extra.display())),
+        "{}",
+        origin.source
+    );
+
+    // Present but broken is an error, as for any config file.
+    std::fs::write(&extra, "[network\n").unwrap();
+    let error = load(&options).unwrap_err().to_string();
+    assert!(error.contains("extra.toml:1"), "{error}");
+}

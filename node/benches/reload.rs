@@ -54,6 +54,7 @@ fn reload_latency(c: &mut Criterion) {
 
     let sources = ConfigArgs {
         files: vec![file.clone()],
+        optional_files: Vec::new(),
         sets: Vec::new(),
         environment: None,
     };

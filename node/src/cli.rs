@@ -31,6 +31,10 @@ pub struct ConfigArgs {
     /// A TOML config file; repeat to layer several (later files win).
     #[arg(long = "config", short = 'c', value_name = "FILE")]
     pub files: Vec<PathBuf>,
+    /// A config file that may not exist yet: skipped while absent, loaded (and, in a running
+    /// node, reloaded) once it appears; repeatable, laid after every `--config` file.
+    #[arg(long = "config-optional", value_name = "FILE")]
+    pub optional_files: Vec<PathBuf>,
     /// Override one key, e.g. `--set network.max_peers=10`; repeatable, highest precedence.
     #[arg(long = "set", value_name = "KEY=VALUE")]
     pub sets: Vec<String>,

@@ -31,6 +31,11 @@ impl Node {
     /// Starts `alys-node run` on `files` with `sets` (`key=value`) and fault injection on, and
     /// waits until it serves its control socket.
     pub fn start(files: &[&Path], data: &Path, sets: &[&str]) -> Node {
+        Node::start_with_args(files, data, sets, &[])
+    }
+
+    /// [`Node::start`] with further arguments for `alys-node run` (`--config-optional F` ...).
+    pub fn start_with_args(files: &[&Path], data: &Path, sets: &[&str], args: &[&str]) -> Node {
         let output = data.with_extension("out");
         let log = File::options()
             .create(true)
@@ -48,6 +53,7 @@ impl Node {
         for set in sets {
             cmd.arg("--set").arg(set);
         }
+        cmd.args(args);
         let child = cmd
             .stdout(Stdio::from(log.try_clone().expect("clone")))
             .stderr(Stdio::from(log))

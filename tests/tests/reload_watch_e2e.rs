@@ -212,3 +212,29 @@ fn sighup_reloads_in_manual_mode_and_file_events_do_not() {
     node.wait_events("reload_applied", 1);
     assert_eq!(applied_retries(&node), ["6"]);
 }
+
+#[test]
+fn an_optional_file_absent_at_start_applies_once_when_it_appears() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = dir.path().join("alys.toml");
+    fs::write(&base, config("debounced", 3)).unwrap();
+    let extra = dir.path().join("override.toml");
+    let extra_arg = extra.display().to_string();
+    let node = Node::start_with_args(
+        &[&base],
+        &dir.path().join("data"),
+        &[],
+        &["--config-optional", &extra_arg],
+    );
+    assert!(node.events("reload_applied").is_empty());
+
+    // Dropped in the way a deploy tool does it: written aside, renamed into place.
+    let tmp = dir.path().join(".override.toml.tmp");
+    fs::write(&tmp, "[execution]\nmax_retries = 8\n").unwrap();
+    fs::rename(&tmp, &extra).unwrap();
+    node.wait_events("reload_applied", 1);
+    std::thread::sleep(QUIET);
+
+    assert_eq!(applied_retries(&node), ["8"]);
+    assert_eq!(node.stop(), 0);
+}

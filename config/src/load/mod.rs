@@ -37,6 +37,9 @@ use crate::secret::{collect_secrets, REDACTED};
 pub struct LoadOptions {
     /// Config files, lowest precedence first.
     pub files: Vec<PathBuf>,
+    /// Config files that may be absent, laid after `files` in their order; one that does not
+    /// exist is skipped (any other problem with it is an error, as for `files`).
+    pub optional_files: Vec<PathBuf>,
     /// The `--environment` flag.
     pub environment: Option<String>,
     /// `--set key.path=value` arguments, in order.
@@ -123,6 +126,13 @@ pub fn load(options: &LoadOptions) -> Result<Loaded, ConfigError> {
         .iter()
         .map(|path| file::read(path, &lookup))
         .collect::<Result<Vec<_>, _>>()?;
+    for path in &options.optional_files {
+        match file::read(path, &lookup) {
+            Ok(layer) => files.push(layer),
+            Err(ConfigError::NotFound { .. }) => {}
+            Err(e) => return Err(e),
+        }
+    }
     let top_level = top_level_keys();
     let (assignments, mut unknown_vars) = env::scan(&options.vars, top_level)?;
     let sets = parse_sets(&options.sets)?;

@@ -59,6 +59,7 @@ pub fn load_config_with(
 ) -> Result<Loaded, NodeError> {
     let options = LoadOptions {
         files: args.files.clone(),
+        optional_files: args.optional_files.clone(),
         environment: args.environment.clone(),
         sets: args.sets.clone(),
         option_sets,

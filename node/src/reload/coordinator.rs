@@ -276,17 +276,19 @@ impl Coordinator {
     fn start_watch(&self) -> (Option<ConfigWatcher>, Option<mpsc::Receiver<Change>>) {
         let reload = &self.running.config.reload;
         let mode = reload.watch;
-        if self.sources.files.is_empty() || mode == WatchMode::Manual {
+        let files: Vec<_> = self
+            .sources
+            .files
+            .iter()
+            .chain(&self.sources.optional_files)
+            .cloned()
+            .collect();
+        if files.is_empty() || mode == WatchMode::Manual {
             return (None, None);
         }
-        match ConfigWatcher::start(
-            self.sources.files.clone(),
-            mode,
-            reload.debounce,
-            reload.interval,
-        ) {
+        match ConfigWatcher::start(files.clone(), mode, reload.debounce, reload.interval) {
             Ok((watcher, changes)) => {
-                tracing::info!(target: "alys_node", ?mode, files = ?self.sources.files, "watching config files");
+                tracing::info!(target: "alys_node", ?mode, ?files, "watching config files");
                 (Some(watcher), Some(changes))
             }
             Err(e) => {
