@@ -31,7 +31,8 @@
 //!   streams); `streaming.reconnection` and `federation`: live.
 //! - `network.*`, `sync.*`: config only; another layer runs them.
 //! - `monitoring.*`: node, restart (the metrics server binds and routes at start).
-//! - `logging.*`: node, live (the log filter is reloadable).
+//! - `logging.*`: node, live (the log filter is reloadable); `format` and `outputs`: restart
+//!   (the log writers are built once, at start).
 //! - `reload.*`: node, live (the watcher is restarted with the new mode).
 //! - `admin.*`: node, restart (the admin API binds at start).
 //!
@@ -157,6 +158,8 @@ const SECTIONS: &[Rule] = &[
     rule("sync", NONE, Apply::Live),
     rule("monitoring", N, Apply::Restart),
     rule("logging", N, Apply::Live),
+    rule("logging.format", N, Apply::Restart),
+    rule("logging.outputs", N, Apply::Restart),
     rule("reload", N, Apply::Live),
     rule("admin", N, Apply::Restart),
 ];

@@ -328,3 +328,27 @@ fn live_only_change_restarts_nothing() {
     assert!(!i.per_actor["chain"].needs_restart);
     assert!(i.actors_to_restart().is_empty());
 }
+
+#[test]
+fn log_format_and_outputs_need_a_node_restart_while_the_level_applies_live() {
+    let old = AlysConfig::default();
+    let mut new = old.clone();
+    new.logging.format = alys_config::schema::logging::LogFormat::Json;
+    new.logging.outputs.clear();
+    new.logging.level = "debug".into();
+
+    let i = impact(&diff(&old, &new, &KEY));
+    assert!(
+        i.node_restart_keys.iter().any(|k| k == "logging.format"),
+        "{:?}",
+        i.node_restart_keys
+    );
+    assert!(
+        i.node_restart_keys
+            .iter()
+            .any(|k| k.starts_with("logging.outputs")),
+        "{:?}",
+        i.node_restart_keys
+    );
+    assert!(!i.node_restart_keys.iter().any(|k| k == "logging.level"));
+}
