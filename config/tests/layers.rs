@@ -296,7 +296,10 @@ fn optional_files_are_skipped_while_absent_and_laid_after_the_files_once_present
     let origin = loaded.provenance.origin("network.max_peers");
     assert_eq!(origin.layer, Layer::File);
     assert!(
-        origin.source.to_string().starts_with(&format!("{}:", extra.display())),
+        origin
+            .source
+            .to_string()
+            .starts_with(&format!("{}:", extra.display())),
         "{}",
         origin.source
     );

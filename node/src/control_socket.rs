@@ -15,7 +15,7 @@ use std::time::Duration;
 use alys_eventlog::remote::{self, Server};
 
 use ractor::ActorRef;
-use serde_json::json;
+use serde_json::{json, Value};
 
 use crate::actors::{Fault, RootMsg};
 
@@ -53,9 +53,17 @@ fn answer(
             Ok(children) => {
                 // Down, or restarted and not yet through its recovery threshold.
                 let degraded = children.iter().any(|c| !c.running || c.recovering);
+                let mut actors = serde_json::to_value(&children).unwrap_or_default();
+                let work = runtime.block_on(work_of(root));
+                if let Some(list) = actors.as_array_mut() {
+                    for actor in list {
+                        let name = actor["name"].as_str().unwrap_or_default().to_owned();
+                        actor["work"] = work.get(&name).cloned().unwrap_or(Value::Null);
+                    }
+                }
                 json!({
                     "health": if degraded { "degraded" } else { "healthy" },
-                    "actors": children,
+                    "actors": actors,
                 })
             }
             Err(e) => json!({ "error": format!("root unreachable: {e}") }),
@@ -91,6 +99,25 @@ fn answer(
     };
     let mut out = conn;
     writeln!(out, "{reply}")
+}
+
+/// How long `status` waits for one actor to answer its work probe.
+const PROBE_TIMEOUT: Duration = Duration::from_secs(1);
+
+/// Each actor's [`Work`](crate::actors::Work), asked through its mailbox; an actor that is
+/// down, refuses the question or does not answer within [`PROBE_TIMEOUT`] is left out.
+async fn work_of(root: &ActorRef<RootMsg>) -> std::collections::BTreeMap<String, Value> {
+    let mut out = std::collections::BTreeMap::new();
+    let Ok(probes) = ractor::call!(root, RootMsg::Probes) else {
+        return out;
+    };
+    for (name, probe) in probes {
+        let Some(probe) = probe else { continue };
+        if let Ok(Some(work)) = tokio::time::timeout(PROBE_TIMEOUT, probe.ask()).await {
+            out.insert(name, serde_json::to_value(work).unwrap_or_default());
+        }
+    }
+    out
 }
 
 fn parse_fault(kind: &str, rest: &[&str]) -> Option<Fault> {

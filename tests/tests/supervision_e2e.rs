@@ -269,3 +269,72 @@ fn injecting_into_an_unknown_or_stopped_actor_is_refused() {
     let (code, out) = exit_of(node);
     assert_eq!(code, 0, "{out}");
 }
+
+/// `status` asks each actor through its own mailbox what it has done; the answer counts that
+/// question too. (actor, messages handled) for every actor that answered.
+fn handled(data: &Path) -> Vec<(String, u64)> {
+    let status = control(data, "status");
+    status["actors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|a| {
+            let n = a["work"]["messages_handled"].as_u64()?;
+            Some((a["name"].as_str().unwrap().to_owned(), n))
+        })
+        .collect()
+}
+
+#[test]
+fn an_actor_keeps_its_work_across_a_crash_per_its_state_preservation() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let node = start(
+        &data,
+        &[
+            "actors.engine_actor.state_preservation=full_serialization",
+            "actors.bridge_actor.state_preservation=none",
+        ],
+    );
+    wait_ready(&data);
+    let names: Vec<String> = handled(&data).into_iter().map(|(n, _)| n).collect();
+    assert_eq!(
+        names,
+        ["chain", "engine", "bridge", "stream"],
+        "storage has no probe"
+    );
+    for _ in 0..3 {
+        handled(&data);
+    }
+    let before: std::collections::BTreeMap<String, u64> = handled(&data).into_iter().collect();
+    assert_eq!(before["engine"], 5, "{before:?}");
+    assert_eq!(before["bridge"], 5, "{before:?}");
+
+    for actor in ["engine", "bridge"] {
+        assert_eq!(control(&data, &format!("inject {actor} panic"))["ok"], true);
+        wait_for(Duration::from_secs(30), || {
+            lifecycle(&data)
+                .contains(&format!("{actor} restarted"))
+                .then_some(())
+        })
+        .expect("restarts");
+    }
+    // engine's count (5 questions) came back from its snapshots, plus this one; bridge starts
+    // from nothing.
+    let after: std::collections::BTreeMap<String, u64> = handled(&data).into_iter().collect();
+    assert_eq!(after["engine"], 6, "{after:?}");
+    assert_eq!(after["bridge"], 1, "{after:?}");
+    let snapshots = Command::new(bin("alys-log"))
+        .arg("--data-dir")
+        .arg(&data)
+        .args(["inspect", "--kind", "actor_snapshot"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&snapshots.stdout);
+    assert!(text.contains("engine"), "{text}");
+    assert!(!text.contains("bridge"), "{text}");
+
+    send_signal(node.id(), libc::SIGTERM);
+    let (code, out) = exit_of(node);
+    assert_eq!(code, 0, "{out}");
+}

@@ -30,7 +30,7 @@ pub use child::{Behaviour, ChildActor, ChildArgs, ChildMsg, SectionFn};
 pub use control::{Ack, Control, Fault};
 pub use preserve::Preserver;
 pub use root::{ChildStatus, ReloadTarget, RootActor, RootArgs, RootMsg, TreeLimits};
-pub use spec::{children, spec, ChildHandle, ChildSpec, Spawner};
+pub use spec::{children, spec, ChildHandle, ChildSpec, Spawner, WorkProbe};
 
 /// Actor names in start order.
 pub const START_ORDER: [&str; 5] = ["storage", "chain", "engine", "bridge", "stream"];

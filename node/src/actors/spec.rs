@@ -11,12 +11,13 @@ use alys_config::schema::actors::{
 use alys_config::AlysConfig;
 use alys_eventlog::EventLog;
 use ractor::{Actor, ActorCell, SpawnErr};
+use tokio::sync::oneshot;
 
-use super::behaviours::{Chain, Section, Storage, StorageMsg};
+use super::behaviours::{Chain, ChainMsg, Section, SectionMsg, Storage, StorageMsg, Work};
 use super::child::{Behaviour, ChildActor, ChildArgs, ChildMsg, SectionFn};
 use super::control::Control;
 use super::preserve::Preserver;
-use crate::mailbox::{mailbox, MailboxMetrics, MailboxSender, MailboxSettings};
+use crate::mailbox::{mailbox, MailboxMetrics, MailboxSender, MailboxSettings, Priority};
 
 /// A running child: its cell and a way to send it control messages.
 #[derive(Clone)]
@@ -38,6 +39,26 @@ type SpawnFuture = Pin<Box<dyn Future<Output = Result<ChildHandle, SpawnErr>> + 
 /// Spawns a child linked to the given supervisor.
 pub type Spawner = Arc<dyn Fn(ActorCell) -> SpawnFuture + Send + Sync>;
 
+/// Asks an actor, through its mailbox like any of its own messages, what it has done; `None`
+/// when the mailbox refused the question or the actor went away before answering.
+#[derive(Clone)]
+pub struct WorkProbe(
+    Arc<dyn Fn() -> Pin<Box<dyn Future<Output = Option<Work>> + Send>> + Send + Sync>,
+);
+
+impl WorkProbe {
+    /// Sends the question and waits for the answer.
+    pub async fn ask(&self) -> Option<Work> {
+        (self.0)().await
+    }
+}
+
+impl std::fmt::Debug for WorkProbe {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("WorkProbe")
+    }
+}
+
 /// One child of the root.
 #[derive(Clone)]
 pub struct ChildSpec {
@@ -56,6 +77,8 @@ pub struct ChildSpec {
     pub update: Arc<dyn Fn(&AlysConfig) + Send + Sync>,
     /// Where the actor's state is kept; the root moves its revision on after a reload.
     pub preserver: Preserver,
+    /// Asks the actor for its [`Work`]; `None` for an actor without that question (`storage`).
+    pub probe: Option<WorkProbe>,
 }
 
 impl std::fmt::Debug for ChildSpec {
@@ -126,6 +149,7 @@ where
         mailbox: Arc::new(move || counters.metrics()),
         update,
         preserver,
+        probe: None,
     };
     (spec, sender)
 }
@@ -175,7 +199,7 @@ pub fn children(
                 chain,
                 |c| Some(c.chain.clone()),
             )
-            .0,
+            .with_probe(ChainMsg::Work),
         );
     }
     let a = &system.engine_actor;
@@ -192,7 +216,7 @@ pub fn children(
                 section,
                 |c| Some(c.execution.clone()),
             )
-            .0,
+            .with_probe(SectionMsg::Work),
         );
     }
     let a = &system.bridge_actor;
@@ -209,7 +233,7 @@ pub fn children(
                 section,
                 |c| Some(c.bridge.clone()),
             )
-            .0,
+            .with_probe(SectionMsg::Work),
         );
     }
     let a = &system.stream_actor;
@@ -226,7 +250,7 @@ pub fn children(
                 section,
                 |c| Some(c.governance.clone()),
             )
-            .0,
+            .with_probe(SectionMsg::Work),
         );
     }
     (out, storage)
@@ -242,4 +266,28 @@ fn effective_health(actor: &ActorConfig, system: &ActorSystemConfig) -> ActorHea
         .min(system.supervision.health_check_interval);
     health.timeout = health.timeout.min(system.timeouts.health_check);
     health
+}
+
+/// A child spec with its mailbox sender, before the sender is put away.
+trait WithProbe {
+    type Msg;
+    fn with_probe(self, ask: fn(oneshot::Sender<Work>) -> Self::Msg) -> ChildSpec;
+}
+
+impl<M: Send + 'static> WithProbe for (ChildSpec, MailboxSender<M>) {
+    type Msg = M;
+
+    /// The spec, with a probe that sends `ask` through the mailbox at the default priority.
+    fn with_probe(self, ask: fn(oneshot::Sender<Work>) -> M) -> ChildSpec {
+        let (mut spec, sender) = self;
+        spec.probe = Some(WorkProbe(Arc::new(move || {
+            let sender = sender.clone();
+            Box::pin(async move {
+                let (tx, rx) = oneshot::channel();
+                sender.send(ask(tx), Priority::DEFAULT).await.ok()?;
+                rx.await.ok()
+            })
+        })));
+        spec
+    }
 }

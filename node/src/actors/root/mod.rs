@@ -19,7 +19,7 @@ pub use reload::ReloadTarget;
 use super::control::{Control, Fault};
 use super::health;
 use super::recorder::Recorder;
-use super::spec::{ChildHandle, ChildSpec};
+use super::spec::{ChildHandle, ChildSpec, WorkProbe};
 use crate::mailbox::MailboxMetrics;
 use crate::supervision::{
     Admission, ChildName, Decision, Escalation, Family, Jitter, RestartPolicy, RestartWindow,
@@ -52,6 +52,8 @@ pub enum RootMsg {
     HealthTick(String),
     /// Each child's handle and section updater, for a reload.
     Targets(RpcReplyPort<Vec<ReloadTarget>>),
+    /// Each child's name and its work probe (`None` for an actor without one), in start order.
+    Probes(RpcReplyPort<Vec<(String, Option<WorkProbe>)>>),
     /// Restart these children with the sections their specs now hold (a reload's restarts, or
     /// their rollback).
     Respawn {
@@ -446,6 +448,14 @@ impl Actor for RootActor {
             }
             RootMsg::Targets(reply) => {
                 let _ = reply.send(state.reload_targets());
+            }
+            RootMsg::Probes(reply) => {
+                let probes = state
+                    .children
+                    .iter()
+                    .map(|c| (c.spec.name.clone(), c.spec.probe.clone()))
+                    .collect();
+                let _ = reply.send(probes);
             }
             RootMsg::Respawn { names, reply } => {
                 let result = state.respawn(&myself, &names).await;
