@@ -434,3 +434,20 @@ async fn ctl_exit_codes_tell_a_failed_change_from_an_unreachable_node() {
     assert_eq!(code, 2, "{out}");
     assert!(out.contains("is the node running"), "{out}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn bearer_scheme_matches_in_any_case_and_the_token_exactly() {
+    let fixture = start().await;
+    let addr = fixture.server.local_addr();
+    let token = std::fs::read_to_string(fixture.dir.path().join("admin.token")).unwrap();
+    let token = token.trim();
+
+    for scheme in ["bearer", "BEARER", "BeArEr"] {
+        let header = format!("{scheme} {token}");
+        assert_eq!(post_status(addr, Some(&header)).await, 200, "{header}");
+    }
+    let shouted = format!("bearer {}", token.to_ascii_uppercase());
+    assert_eq!(post_status(addr, Some(&shouted)).await, 401);
+    let glued = format!("bearer{token}");
+    assert_eq!(post_status(addr, Some(&glued)).await, 401);
+}
