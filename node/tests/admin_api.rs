@@ -451,3 +451,22 @@ async fn bearer_scheme_matches_in_any_case_and_the_token_exactly() {
     let glued = format!("bearer{token}");
     assert_eq!(post_status(addr, Some(&glued)).await, 401);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn ctl_history_kind_takes_a_prefix_like_alys_log_inspect() {
+    let fixture = start().await;
+
+    let (code, out) = ctl(fixture.dir.path(), &["history", "--kind", "reload"]).await;
+    assert_eq!(code, 0, "{out}");
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 1, "{out}");
+    assert!(lines[0].contains("reload_applied"), "{out}");
+
+    let (code, out) = ctl(fixture.dir.path(), &["history", "--kind", "config"]).await;
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(out.lines().count(), 2, "{out}");
+
+    let (code, out) = ctl(fixture.dir.path(), &["history", "--kind", "nope"]).await;
+    assert_eq!(code, 2, "{out}");
+    assert!(out.contains("no event kind starts with `nope`"), "{out}");
+}

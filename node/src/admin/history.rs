@@ -8,7 +8,7 @@
 use std::collections::VecDeque;
 
 use alys_config::diff::diff_toml;
-use alys_eventlog::event::EventKind;
+use alys_eventlog::event::KindFilter;
 use alys_eventlog::export::format_timestamp;
 use alys_eventlog::export::summary;
 use alys_eventlog::{replay, ActiveConfig, ActiveConfigState, EventLog, LogError, Offset};
@@ -32,8 +32,8 @@ pub enum QueryError {
         offset: u64,
     },
 
-    /// The `kind` filter names no event kind.
-    #[error("unknown event kind {kind:?}; expected one of {}", kind_names())]
+    /// No event kind starts with the `kind` filter.
+    #[error("no event kind starts with `{kind}`; kinds: {}", KindFilter::names())]
     UnknownKind {
         /// The name given.
         kind: String,
@@ -60,10 +60,6 @@ pub enum QueryError {
     /// The log could not be read.
     #[error(transparent)]
     Log(#[from] LogError),
-}
-
-fn kind_names() -> String {
-    EventKind::ALL.map(EventKind::name).join(", ")
 }
 
 /// The configuration active at `offset` (at the head when `None`).
@@ -111,15 +107,11 @@ pub fn diff_at(log: &EventLog, a: u64, b: u64) -> Result<DiffReply, QueryError> 
 
 /// The events in `params`' range and kind, in offset order, at most `limit` of the latest.
 pub fn history(log: &EventLog, params: &HistoryParams) -> Result<Vec<HistoryEntry>, QueryError> {
-    let kind = match &params.kind {
-        Some(name) => Some(
-            EventKind::ALL
-                .into_iter()
-                .find(|k| k.name() == name)
-                .ok_or_else(|| QueryError::UnknownKind { kind: name.clone() })?,
-        ),
-        None => None,
-    };
+    let kind = params
+        .kind
+        .as_deref()
+        .map(|k| KindFilter::parse(k).ok_or_else(|| QueryError::UnknownKind { kind: k.to_owned() }))
+        .transpose()?;
     let from = params.from.unwrap_or(0);
     if let Some(to) = params.to.filter(|to| *to < from) {
         return Err(QueryError::RangeReversed { from, to });
@@ -136,7 +128,7 @@ pub fn history(log: &EventLog, params: &HistoryParams) -> Result<Vec<HistoryEntr
     let mut entries = VecDeque::with_capacity(limit.min(1024));
     for envelope in log.read(Offset(from), params.to.map(Offset)) {
         let envelope = envelope?;
-        if kind.is_some_and(|k| envelope.kind() != Some(k)) {
+        if kind.as_ref().is_some_and(|k| !k.matches(envelope.kind())) {
             continue;
         }
         if entries.len() == limit {
