@@ -470,3 +470,26 @@ async fn ctl_history_kind_takes_a_prefix_like_alys_log_inspect() {
     assert_eq!(code, 2, "{out}");
     assert!(out.contains("no event kind starts with `nope`"), "{out}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn ctl_diff_and_config_at_past_the_newest_event_exit_2_naming_the_head() {
+    let fixture = start().await;
+    let dir = fixture.dir.path();
+
+    for args in [
+        &["diff", "1", "999"][..],
+        &["diff", "999", "1"],
+        &["config-at", "99999"],
+    ] {
+        let (code, out) = ctl(dir, args).await;
+        assert_eq!(code, 2, "{args:?}: {out}");
+        assert!(
+            out.contains("past the newest event (offset 4)"),
+            "{args:?}: {out}"
+        );
+    }
+    let (code, out) = ctl(dir, &["diff", "1", "4"]).await;
+    assert_eq!(code, 0, "{out}");
+    let (code, out) = ctl(dir, &["config-at", "4"]).await;
+    assert_eq!(code, 0, "{out}");
+}

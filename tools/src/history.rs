@@ -11,24 +11,51 @@ use alys_eventlog::projection::{ActiveConfig, ActiveConfigState, Projection};
 use crate::error::ToolError;
 use crate::source::Entries;
 
-/// Every config activation in the log, in order, each with the active state after it.
-pub(crate) fn activations(entries: Entries) -> Result<Vec<(u64, ActiveConfigState)>, ToolError> {
-    Ok(triggered_activations(entries)?
-        .into_iter()
-        .map(|(offset, state, _)| (offset, state))
-        .collect())
+/// Every config activation of a log, in order, and the newest offset read.
+struct Activations {
+    /// Each activation's offset, the active state after it, and what triggered it: `start` for
+    /// a node start, else the trigger of the `reload requested` it concluded (`file-watch`,
+    /// `sighup`, `rollback`...).
+    all: Vec<(u64, ActiveConfigState, String)>,
+    /// The newest offset read; `None` for an empty log.
+    head: Option<u64>,
 }
 
-/// Like [`activations`], each with what triggered it: `start` for a node start, else the
-/// trigger of the `reload requested` it concluded (`file-watch`, `sighup`, `rollback`...).
-fn triggered_activations(
-    entries: Entries,
-) -> Result<Vec<(u64, ActiveConfigState, String)>, ToolError> {
+impl Activations {
+    /// Fails with [`ToolError::PastHead`] when `offset` is past the newest event, so that the
+    /// head's config is never passed off as the config at `offset`.
+    fn reaching(self, offset: u64) -> Result<Activations, ToolError> {
+        if self.head.is_none_or(|head| head < offset) {
+            return Err(ToolError::PastHead {
+                offset,
+                head: self.head,
+            });
+        }
+        Ok(self)
+    }
+
+    /// The configuration active at `offset`.
+    fn active_at(&self, offset: u64) -> Result<&ActiveConfigState, ToolError> {
+        self.all
+            .iter()
+            .rev()
+            .find(|(at, _, _)| *at <= offset)
+            .map(|(_, s, _)| s)
+            .ok_or(ToolError::NoConfig(offset))
+    }
+}
+
+/// Folds `entries` into their config activations.
+fn activations(entries: Entries) -> Result<Activations, ToolError> {
     let mut projection = ActiveConfig::default();
-    let mut out = Vec::new();
+    let mut out = Activations {
+        all: Vec::new(),
+        head: None,
+    };
     let mut trigger = String::from("start");
     for entry in entries {
         let (offset, bytes) = entry?;
+        out.head = Some(offset);
         let envelope =
             alys_eventlog::codec::decode_envelope(&bytes).map_err(|e| ToolError::Undecodable {
                 offset,
@@ -49,23 +76,11 @@ fn triggered_activations(
                     EventKind::ValidationReported => "start".to_owned(),
                     _ => trigger.clone(),
                 };
-                out.push((offset, state.clone(), by));
+                out.all.push((offset, state.clone(), by));
             }
         }
     }
     Ok(out)
-}
-
-/// The configuration active at `offset`.
-fn active_at(
-    all: &[(u64, ActiveConfigState)],
-    offset: u64,
-) -> Result<&ActiveConfigState, ToolError> {
-    all.iter()
-        .rev()
-        .find(|(at, _)| *at <= offset)
-        .map(|(_, s)| s)
-        .ok_or(ToolError::NoConfig(offset))
 }
 
 /// Prints the key-level diff of the configs active at `from` and `to`.
@@ -75,9 +90,9 @@ pub(crate) fn diff(
     to: u64,
     out: &mut impl Write,
 ) -> Result<(), ToolError> {
-    let all = activations(entries)?;
-    let old = active_at(&all, from)?;
-    let new = active_at(&all, to)?;
+    let log = activations(entries)?.reaching(from.max(to))?;
+    let old = log.active_at(from)?;
+    let new = log.active_at(to)?;
     let mut changes = diff_toml(&old.effective_toml, &new.effective_toml).map_err(|e| {
         ToolError::Undecodable {
             offset: new.config_offset,
@@ -127,10 +142,10 @@ pub(crate) fn diff(
 
 /// Prints every revision at which `key` took a new value.
 pub(crate) fn audit(entries: Entries, key: &str, out: &mut impl Write) -> Result<(), ToolError> {
-    let all = triggered_activations(entries)?;
+    let log = activations(entries)?;
     let mut previous: Option<String> = None;
     let mut first = true;
-    for (_, state, trigger) in &all {
+    for (_, state, trigger) in &log.all {
         let value = lookup(&state.effective_toml, key);
         if !first && value == previous {
             continue;

@@ -39,6 +39,16 @@ pub enum QueryError {
         kind: String,
     },
 
+    /// An offset past the newest event: answering with the head's config would pass it off as
+    /// the config at that offset.
+    #[error("offset {offset} is past the newest event ({})", head.map_or_else(|| "the log is empty".to_owned(), |h| format!("offset {h}")))]
+    PastHead {
+        /// The offset asked for.
+        offset: u64,
+        /// The newest offset, if any.
+        head: Option<u64>,
+    },
+
     /// `from` is after `to`.
     #[error("`from` ({from}) is after `to` ({to})")]
     RangeReversed {
@@ -64,7 +74,10 @@ pub enum QueryError {
 
 /// The configuration active at `offset` (at the head when `None`).
 pub fn config_at(log: &EventLog, offset: Option<u64>) -> Result<ConfigAtReply, QueryError> {
-    let offset = offset.unwrap_or_else(|| log.len().saturating_sub(1));
+    let offset = match offset {
+        Some(offset) => reaching(log, offset)?,
+        None => log.len().saturating_sub(1),
+    };
     let state = active_at(log, offset)?;
     Ok(ConfigAtReply {
         offset,
@@ -78,6 +91,7 @@ pub fn config_at(log: &EventLog, offset: Option<u64>) -> Result<ConfigAtReply, Q
 
 /// The key-level diff from the config active at `a` to the one active at `b`.
 pub fn diff_at(log: &EventLog, a: u64, b: u64) -> Result<DiffReply, QueryError> {
+    reaching(log, a.max(b))?;
     let old = active_at(log, a)?;
     let new = active_at(log, b)?;
     let diff = diff_toml(&old.effective_toml, &new.effective_toml).map_err(|source| {
@@ -149,6 +163,15 @@ pub fn history(log: &EventLog, params: &HistoryParams) -> Result<Vec<HistoryEntr
         });
     }
     Ok(entries.into())
+}
+
+/// `offset`, unless it is past the newest event.
+fn reaching(log: &EventLog, offset: u64) -> Result<u64, QueryError> {
+    let head = log.len().checked_sub(1);
+    if head.is_none_or(|head| head < offset) {
+        return Err(QueryError::PastHead { offset, head });
+    }
+    Ok(offset)
 }
 
 /// Replays up to `offset` and takes the active config there.
