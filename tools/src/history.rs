@@ -3,7 +3,7 @@
 
 use std::io::Write;
 
-use alys_config::diff::{diff_toml, KeyChange};
+use alys_config::diff::{diff_recorded, redacted_fingerprint, Recorded};
 use alys_eventlog::event::{Event, EventKind};
 use alys_eventlog::export::format_timestamp;
 use alys_eventlog::projection::{ActiveConfig, ActiveConfigState, Projection};
@@ -93,41 +93,21 @@ pub(crate) fn diff(
     let log = activations(entries)?.reaching(from.max(to))?;
     let old = log.active_at(from)?;
     let new = log.active_at(to)?;
-    let mut changes = diff_toml(&old.effective_toml, &new.effective_toml).map_err(|e| {
-        ToolError::Undecodable {
-            offset: new.config_offset,
-            reason: e.to_string(),
-        }
+    let (old_prints, new_prints) = (old.secret_fingerprints(), new.secret_fingerprints());
+    let changes = diff_recorded(
+        Recorded {
+            effective_toml: &old.effective_toml,
+            fingerprints: &old_prints,
+        },
+        Recorded {
+            effective_toml: &new.effective_toml,
+            fingerprints: &new_prints,
+        },
+    )
+    .map_err(|e| ToolError::Undecodable {
+        offset: new.config_offset,
+        reason: e.to_string(),
     })?;
-    // Secrets given literally print as the same marker in both; their fingerprints tell.
-    let fingerprint = |state: &ActiveConfigState, key: &str| {
-        state.secrets.iter().find(|s| s.key == key).map(|s| {
-            format!(
-                "<redacted fp:{}>",
-                &s.fingerprint[..8.min(s.fingerprint.len())]
-            )
-        })
-    };
-    let mut keys: Vec<&str> = old
-        .secrets
-        .iter()
-        .chain(&new.secrets)
-        .map(|s| s.key.as_str())
-        .collect();
-    keys.sort_unstable();
-    keys.dedup();
-    for key in keys {
-        let (before, after) = (fingerprint(old, key), fingerprint(new, key));
-        if before != after {
-            changes.changes.retain(|c| c.key != key);
-            changes.changes.push(KeyChange {
-                key: key.to_owned(),
-                old: before,
-                new: after,
-            });
-        }
-    }
-    changes.changes.sort_by(|a, b| a.key.cmp(&b.key));
     let _ = writeln!(
         out,
         "revision {} -> revision {}",
@@ -143,10 +123,10 @@ pub(crate) fn diff(
 /// Prints every revision at which `key` took a new value.
 pub(crate) fn audit(entries: Entries, key: &str, out: &mut impl Write) -> Result<(), ToolError> {
     let log = activations(entries)?;
-    let mut previous: Option<String> = None;
+    let mut previous: Option<Value> = None;
     let mut first = true;
     for (_, state, trigger) in &log.all {
-        let value = lookup(&state.effective_toml, key);
+        let value = value_at(state, key);
         if !first && value == previous {
             continue;
         }
@@ -154,7 +134,10 @@ pub(crate) fn audit(entries: Entries, key: &str, out: &mut impl Write) -> Result
             || "default".to_owned(),
             |o| format!("{} {}", o.layer, o.source),
         );
-        let shown = |v: &Option<String>| v.clone().unwrap_or_else(|| "(unset)".to_owned());
+        let shown = |v: &Option<Value>| {
+            v.as_ref()
+                .map_or_else(|| "(unset)".to_owned(), |v| v.shown.clone())
+        };
         let _ = writeln!(
             out,
             "{:>8}  {}  {} -> {}  ({origin}; trigger {trigger})",
@@ -174,6 +157,31 @@ pub(crate) fn audit(entries: Entries, key: &str, out: &mut impl Write) -> Result
         let _ = writeln!(out, "no configuration recorded");
     }
     Ok(())
+}
+
+/// A key's value in one revision.
+#[derive(Debug, PartialEq)]
+struct Value {
+    /// What tells two values apart: the inline TOML, or a secret's whole fingerprint (a literal
+    /// secret is `<redacted>` in every revision's text).
+    identity: String,
+    /// How it prints; a secret only as its redacted fingerprint.
+    shown: String,
+}
+
+/// The value of `key` in `state`; `None` when unset.
+fn value_at(state: &ActiveConfigState, key: &str) -> Option<Value> {
+    if let Some(print) = state.secrets.iter().find(|s| s.key == key) {
+        return Some(Value {
+            identity: print.fingerprint.clone(),
+            shown: redacted_fingerprint(&print.fingerprint),
+        });
+    }
+    let text = lookup(&state.effective_toml, key)?;
+    Some(Value {
+        identity: text.clone(),
+        shown: text,
+    })
 }
 
 /// The value at a dotted key path of a TOML text, as inline TOML.

@@ -7,7 +7,7 @@
 
 use std::collections::VecDeque;
 
-use alys_config::diff::diff_toml;
+use alys_config::diff::{diff_recorded, diff_toml, Recorded};
 use alys_eventlog::event::KindFilter;
 use alys_eventlog::export::format_timestamp;
 use alys_eventlog::export::summary;
@@ -94,7 +94,18 @@ pub fn diff_at(log: &EventLog, a: u64, b: u64) -> Result<DiffReply, QueryError> 
     reaching(log, a.max(b))?;
     let old = active_at(log, a)?;
     let new = active_at(log, b)?;
-    let diff = diff_toml(&old.effective_toml, &new.effective_toml).map_err(|source| {
+    let (old_prints, new_prints) = (old.secret_fingerprints(), new.secret_fingerprints());
+    let diff = diff_recorded(
+        Recorded {
+            effective_toml: &old.effective_toml,
+            fingerprints: &old_prints,
+        },
+        Recorded {
+            effective_toml: &new.effective_toml,
+            fingerprints: &new_prints,
+        },
+    )
+    .map_err(|source| {
         // Name the side that failed to parse; try the old one on its own to tell which.
         let config_offset = if diff_toml(&old.effective_toml, "").is_err() {
             old.config_offset
