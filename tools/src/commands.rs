@@ -57,6 +57,7 @@ pub(crate) fn run(cli: &Cli) -> Result<ExitCode, ToolError> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Audit { key } => {
+            alys_config::load::check_key(key).map_err(ToolError::UnknownKey)?;
             history::audit(entries(&cli.data_dir, 0, None)?, key, &mut out)?;
             Ok(ExitCode::SUCCESS)
         }

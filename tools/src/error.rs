@@ -41,6 +41,9 @@ pub(crate) enum ToolError {
     /// A `--kind` that no event kind starts with.
     #[error("no event kind starts with `{given}`; kinds: {names}", given = .0, names = KindFilter::names())]
     UnknownKind(String),
+    /// A key path the configuration schema does not have.
+    #[error(transparent)]
+    UnknownKey(alys_config::ConfigError),
     /// An offset at which no configuration was active yet.
     #[error("no configuration was active at offset {0}")]
     NoConfig(u64),
