@@ -6,7 +6,8 @@
 //! prints `<redacted fp:1a2b3c4d>` (the first 8 hex digits), so a changed password shows as
 //! changed without showing either value. [`diff_toml`] compares two effective-config texts as
 //! recorded in the event log, where secrets are already `${VAR}` templates or `<redacted>`
-//! markers.
+//! markers; [`diff_recorded`] adds the recorded fingerprints, so that a secret given literally
+//! (`<redacted>` on both sides) still shows as changed when its value did.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -107,12 +108,25 @@ impl Leaf {
     fn shown(&self) -> String {
         match self {
             Leaf::Plain(value) => inline(value),
-            Leaf::Secret(fp) => {
-                let short = fp.get(..FINGERPRINT_DIGITS).unwrap_or(fp);
-                format!("<redacted fp:{short}>")
-            }
+            Leaf::Secret(fp) => redacted_fingerprint(fp),
         }
     }
+}
+
+/// How a secret prints in a diff or an audit: `<redacted fp:1a2b3c4d>`, the first 8 hex digits
+/// of its keyed fingerprint.
+pub fn redacted_fingerprint(fingerprint: &str) -> String {
+    let short = fingerprint.get(..FINGERPRINT_DIGITS).unwrap_or(fingerprint);
+    format!("<redacted fp:{short}>")
+}
+
+/// A configuration as the event log records it.
+#[derive(Debug, Clone, Copy)]
+pub struct Recorded<'a> {
+    /// The effective config as TOML, secrets already templates or `<redacted>` markers.
+    pub effective_toml: &'a str,
+    /// The keyed fingerprint of each secret that was set, by key path.
+    pub fingerprints: &'a BTreeMap<&'a str, &'a str>,
 }
 
 /// The key-level diff from `old` to `new`. Secrets are compared by their fingerprint under
@@ -137,6 +151,40 @@ pub fn diff_toml(old: &str, new: &str) -> Result<ConfigDiff, toml::de::Error> {
         &flatten(&toml::Value::Table(old)),
         &flatten(&toml::Value::Table(new)),
     ))
+}
+
+/// The key-level diff between two recorded configurations: [`diff_toml`] of their texts, with
+/// every secret whose fingerprint differs reported as a change of fingerprints (a literal secret
+/// is `<redacted>` in both texts, so the texts alone cannot tell). A secret whose template
+/// changed but whose value did not keeps the template change.
+///
+/// # Errors
+///
+/// Either text is not valid TOML; the error carries the line and column.
+pub fn diff_recorded(old: Recorded<'_>, new: Recorded<'_>) -> Result<ConfigDiff, toml::de::Error> {
+    let mut diff = diff_toml(old.effective_toml, new.effective_toml)?;
+    let mut keys: Vec<&str> = old
+        .fingerprints
+        .keys()
+        .chain(new.fingerprints.keys())
+        .copied()
+        .collect();
+    keys.sort_unstable();
+    keys.dedup();
+    for key in keys {
+        let (before, after) = (old.fingerprints.get(key), new.fingerprints.get(key));
+        if before == after {
+            continue;
+        }
+        diff.changes.retain(|c| c.key != key);
+        diff.changes.push(KeyChange {
+            key: key.to_owned(),
+            old: before.map(|fp| redacted_fingerprint(fp)),
+            new: after.map(|fp| redacted_fingerprint(fp)),
+        });
+    }
+    diff.changes.sort_by(|a, b| a.key.cmp(&b.key));
+    Ok(diff)
 }
 
 /// Every leaf of `config` by key path, secrets replaced by their fingerprint.
@@ -234,6 +282,27 @@ mod tests {
             d.changes[0].new.as_deref(),
             Some(format!("<redacted fp:{}>", &fp[..8]).as_str())
         );
+    }
+
+    #[test]
+    fn recorded_literal_secret_changes_by_its_fingerprint_only() {
+        let text = "[execution]\njwt_secret = \"<redacted>\"\n";
+        let (a, b) = ("aa".repeat(32), "bb".repeat(32));
+        let old = BTreeMap::from([("execution.jwt_secret", a.as_str())]);
+        let new = BTreeMap::from([("execution.jwt_secret", b.as_str())]);
+        let recorded = |fingerprints| Recorded {
+            effective_toml: text,
+            fingerprints,
+        };
+
+        let d = diff_recorded(recorded(&old), recorded(&new)).unwrap();
+        assert_eq!(
+            d.to_string(),
+            "~ execution.jwt_secret: <redacted fp:aaaaaaaa> -> <redacted fp:bbbbbbbb>\n"
+        );
+        assert!(diff_recorded(recorded(&old), recorded(&old))
+            .unwrap()
+            .is_empty());
     }
 
     #[test]

@@ -95,6 +95,15 @@ pub enum ConfigError {
         suggestion: Option<String>,
     },
 
+    /// A key path given on its own (`alys-log audit KEY`) that the schema does not have.
+    #[error("unknown key `{key}`{hint}", hint = hint(suggestion))]
+    NoSuchKey {
+        /// The key path as given.
+        key: String,
+        /// The key path with the closest real name in place of the wrong one, if one is close.
+        suggestion: Option<String>,
+    },
+
     /// `ALYS_*` variables that match no key; all of them are listed.
     #[error("environment variables that match no config key: {}", list_vars(vars))]
     UnknownVariables {

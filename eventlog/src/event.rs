@@ -96,6 +96,35 @@ impl EventKind {
     }
 }
 
+/// A kind filter as `alys-log inspect --kind` and `alys-node ctl history --kind` take it: every
+/// kind whose name starts with the text given, so `actor` selects `actor_lifecycle` and
+/// `actor_snapshot`, `reload` the three reload kinds, and a full name that kind alone.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KindFilter {
+    kinds: Vec<EventKind>,
+}
+
+impl KindFilter {
+    /// The kinds whose name starts with `prefix`; `None` when no kind does.
+    pub fn parse(prefix: &str) -> Option<KindFilter> {
+        let kinds: Vec<EventKind> = EventKind::ALL
+            .into_iter()
+            .filter(|k| k.name().starts_with(prefix))
+            .collect();
+        (!kinds.is_empty()).then_some(KindFilter { kinds })
+    }
+
+    /// Whether an event of `kind` passes; a kind this build does not know (`None`) never does.
+    pub fn matches(&self, kind: Option<EventKind>) -> bool {
+        kind.is_some_and(|k| self.kinds.contains(&k))
+    }
+
+    /// Every kind's name, comma separated, for the error that names a filter matching none.
+    pub fn names() -> String {
+        EventKind::ALL.map(EventKind::name).join(", ")
+    }
+}
+
 impl std::fmt::Display for EventKind {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.name())
@@ -330,4 +359,21 @@ pub struct Confirmation {
     pub revision: u64,
     /// Who confirmed (`admin-api`, `ctl`).
     pub by: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kind_filter_takes_a_prefix_and_refuses_one_matching_no_kind() {
+        let reload = KindFilter::parse("reload").expect("reload kinds");
+        assert!(reload.matches(Some(EventKind::ReloadRequested)));
+        assert!(reload.matches(Some(EventKind::ReloadRejected)));
+        assert!(!reload.matches(Some(EventKind::Rollback)));
+        assert!(!reload.matches(None));
+        let exact = KindFilter::parse("rollback").expect("rollback");
+        assert!(exact.matches(Some(EventKind::Rollback)));
+        assert!(KindFilter::parse("nope").is_none());
+    }
 }

@@ -80,7 +80,7 @@ mod writer;
 pub use codec::{CodecError, FORMAT_VERSION};
 pub use envelope::{Envelope, Offset, GENESIS_PREV};
 pub use error::LogError;
-pub use event::{Event, EventKind};
+pub use event::{Event, EventKind, KindFilter};
 pub use export::envelope_to_json;
 pub use projection::{
     replay, replay_envelopes, ActiveConfig, ActiveConfigState, ActorHistory, ActorRecord,

@@ -151,7 +151,8 @@ pub struct HistoryArgs {
     /// Last offset, inclusive.
     #[arg(long, value_name = "N")]
     pub to: Option<u64>,
-    /// Only events of this kind, e.g. `reload_applied`.
+    /// Only kinds whose name starts with this (`reload` matches reload_requested, reload_applied
+    /// and reload_rejected; `actor` the actor kinds).
     #[arg(long, value_name = "KIND")]
     pub kind: Option<String>,
     /// At most this many events, the latest of the range (server default 100).

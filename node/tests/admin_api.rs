@@ -434,3 +434,62 @@ async fn ctl_exit_codes_tell_a_failed_change_from_an_unreachable_node() {
     assert_eq!(code, 2, "{out}");
     assert!(out.contains("is the node running"), "{out}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn bearer_scheme_matches_in_any_case_and_the_token_exactly() {
+    let fixture = start().await;
+    let addr = fixture.server.local_addr();
+    let token = std::fs::read_to_string(fixture.dir.path().join("admin.token")).unwrap();
+    let token = token.trim();
+
+    for scheme in ["bearer", "BEARER", "BeArEr"] {
+        let header = format!("{scheme} {token}");
+        assert_eq!(post_status(addr, Some(&header)).await, 200, "{header}");
+    }
+    let shouted = format!("bearer {}", token.to_ascii_uppercase());
+    assert_eq!(post_status(addr, Some(&shouted)).await, 401);
+    let glued = format!("bearer{token}");
+    assert_eq!(post_status(addr, Some(&glued)).await, 401);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn ctl_history_kind_takes_a_prefix_like_alys_log_inspect() {
+    let fixture = start().await;
+
+    let (code, out) = ctl(fixture.dir.path(), &["history", "--kind", "reload"]).await;
+    assert_eq!(code, 0, "{out}");
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 1, "{out}");
+    assert!(lines[0].contains("reload_applied"), "{out}");
+
+    let (code, out) = ctl(fixture.dir.path(), &["history", "--kind", "config"]).await;
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(out.lines().count(), 2, "{out}");
+
+    let (code, out) = ctl(fixture.dir.path(), &["history", "--kind", "nope"]).await;
+    assert_eq!(code, 2, "{out}");
+    assert!(out.contains("no event kind starts with `nope`"), "{out}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn ctl_diff_and_config_at_past_the_newest_event_exit_2_naming_the_head() {
+    let fixture = start().await;
+    let dir = fixture.dir.path();
+
+    for args in [
+        &["diff", "1", "999"][..],
+        &["diff", "999", "1"],
+        &["config-at", "99999"],
+    ] {
+        let (code, out) = ctl(dir, args).await;
+        assert_eq!(code, 2, "{args:?}: {out}");
+        assert!(
+            out.contains("past the newest event (offset 4)"),
+            "{args:?}: {out}"
+        );
+    }
+    let (code, out) = ctl(dir, &["diff", "1", "4"]).await;
+    assert_eq!(code, 0, "{out}");
+    let (code, out) = ctl(dir, &["config-at", "4"]).await;
+    assert_eq!(code, 0, "{out}");
+}

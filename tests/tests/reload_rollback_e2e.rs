@@ -235,3 +235,96 @@ fn ctl_without_a_running_node_says_where_it_looked() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("admin.addr"), "{stderr}");
 }
+
+/// Polls `ctl status` until the last reload was triggered by `trigger`, and returns the status.
+fn wait_last_trigger(data: &Path, trigger: &str) -> Value {
+    wait_for(Duration::from_secs(30), || {
+        let status = ctl(data, &["status"]).1;
+        (status["last_reload"]["trigger"] == trigger).then_some(status)
+    })
+    .unwrap_or_else(|| panic!("no reload by {trigger}: {}", ctl(data, &["status"]).1))
+}
+
+/// An automatic rollback is a failed reload in status, `/metrics` and `/health`, the same as a
+/// rollback after an actor did not acknowledge.
+fn assert_reported_as_rolled_back(data: &Path, status: &Value) {
+    assert_eq!(
+        status["last_reload"]["outcome"]["result"], "rolled_back",
+        "{status}"
+    );
+    assert_eq!(status["counts"]["rolled_back"], 1, "{status}");
+    assert_failing(data, true);
+    let metrics = metrics_get(data, "/metrics").1;
+    assert!(
+        metrics.contains("alys_reloads_total{result=\"rolled_back\"} 1"),
+        "{metrics}"
+    );
+    let text = ctl_text(data, &["status"]);
+    assert!(text.contains("last reload: rolled_back by "), "{text}");
+}
+
+#[test]
+fn an_expired_confirmation_reports_a_rollback_until_the_files_are_put_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("alys.toml");
+    let data = dir.path().join("data");
+    let good = config(1, "");
+    fs::write(&file, &good).unwrap();
+    let node = Node::start(&[&file], &data, &[]);
+    wait_admin(&node);
+
+    fs::write(&file, config(2, "")).unwrap();
+    let (code, outcome) = ctl(&data, &["reload", "--confirm-within", "1s"]);
+    assert_eq!(code, 0, "{outcome}");
+    let status = wait_last_trigger(&data, "confirmation-expired");
+    assert_eq!(
+        status["last_reload"]["outcome"]["reason"],
+        "confirmation expired"
+    );
+    assert_reported_as_rolled_back(&data, &status);
+
+    fs::write(&file, &good).unwrap();
+    let (code, outcome) = ctl(&data, &["reload"]);
+    assert_eq!(code, 0, "{outcome}");
+    assert_eq!(outcome["result"], "unchanged");
+    assert_failing(&data, false);
+}
+
+#[test]
+fn a_health_check_rollback_reports_a_rollback_until_a_reload_succeeds() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("alys.toml");
+    let data = dir.path().join("data");
+    fs::write(&file, config(1, "")).unwrap();
+    let node = Node::start(&[&file], &data, &[]);
+    wait_admin(&node);
+
+    fs::write(&file, config(2, "")).unwrap();
+    let (code, outcome) = ctl(&data, &["reload", "--confirm-within", "5m"]);
+    assert_eq!(code, 0, "{outcome}");
+    let answer = alys_node::control_socket::request(
+        &data.join("control.sock"),
+        "inject engine fail-health 1",
+    )
+    .unwrap();
+    assert!(answer.contains("true"), "{answer}");
+    let status = wait_last_trigger(&data, "health-check-failed");
+    assert_eq!(
+        status["last_reload"]["outcome"]["reason"],
+        "health check failed: engine"
+    );
+    assert_reported_as_rolled_back(&data, &status);
+
+    // The actor restarted after its failed check; wait until it is healthy again.
+    wait_for(Duration::from_secs(30), || {
+        let status = ctl(&data, &["status"]).1;
+        let actors = status["actors"].as_array()?.clone();
+        actors
+            .iter()
+            .all(|a| a["running"] == true && a["recovering"] == false)
+            .then_some(())
+    })
+    .expect("actors recovered");
+    reload(&data, &file, &config(3, ""));
+    assert_failing(&data, false);
+}

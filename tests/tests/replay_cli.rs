@@ -194,3 +194,55 @@ fn replay_past_the_head_fails_with_exit_2_naming_the_head() {
     );
     assert!(out.stdout.is_empty());
 }
+
+#[test]
+fn diff_past_the_head_fails_with_exit_2_naming_the_head() {
+    let dir = tempfile::tempdir().unwrap();
+    let written = write_log(dir.path());
+    let past = (written.head + 99_999).to_string();
+
+    for args in [["diff", "1", &past], ["diff", &past, "1"]] {
+        let out = alys_log(dir.path(), &args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.contains(&format!("past the newest event (offset {})", written.head)),
+            "{stderr}"
+        );
+        assert!(out.stdout.is_empty());
+    }
+    let head = written.head.to_string();
+    assert!(alys_log(dir.path(), &["diff", "1", &head]).status.success());
+}
+
+#[test]
+fn audit_of_a_misspelt_key_fails_with_exit_2_suggesting_the_real_key() {
+    let dir = tempfile::tempdir().unwrap();
+    write_log(dir.path());
+
+    let out = alys_log(dir.path(), &["audit", "bridge.min_confirmation_pegin"]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(
+            "unknown key `bridge.min_confirmation_pegin`, did you mean \
+             `bridge.min_confirmations_pegin`?"
+        ),
+        "{stderr}"
+    );
+    assert!(out.stdout.is_empty());
+
+    // Real keys pass, set or not, including secrets and elements of arrays of tables.
+    for key in [
+        "network.max_peers",
+        "execution.jwt_secret",
+        "governance.endpoints[0].url",
+    ] {
+        let out = alys_log(dir.path(), &["audit", key]);
+        assert!(
+            out.status.success(),
+            "{key}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}

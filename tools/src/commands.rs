@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use std::rc::Rc;
 
 use alys_eventlog::codec::decode_envelope;
-use alys_eventlog::event::EventKind;
+use alys_eventlog::event::KindFilter;
 use alys_eventlog::export::envelope_to_json;
 use alys_eventlog::projection::{ActiveConfig, Projection};
 use alys_eventlog::{verify, Envelope, LogError};
@@ -26,21 +26,16 @@ pub(crate) fn run(cli: &Cli) -> Result<ExitCode, ToolError> {
             to,
             json,
         } => {
-            if let Some(k) = kind {
-                if !EventKind::ALL
-                    .iter()
-                    .any(|known| known.name().starts_with(k.as_str()))
-                {
-                    return Err(ToolError::UnknownKind(k.clone()));
-                }
-            }
+            let filter = kind
+                .as_deref()
+                .map(|k| KindFilter::parse(k).ok_or_else(|| ToolError::UnknownKind(k.to_owned())))
+                .transpose()?;
             if !*json {
                 let _ = writeln!(out, "{}", summary::header());
             }
             for envelope in envelopes(entries(&cli.data_dir, *from, *to)?) {
                 let envelope = envelope?;
-                let name = summary::kind_name(&envelope);
-                if kind.as_ref().is_some_and(|k| !name.starts_with(k.as_str())) {
+                if filter.as_ref().is_some_and(|f| !f.matches(envelope.kind())) {
                     continue;
                 }
                 let line = if *json {
@@ -62,6 +57,7 @@ pub(crate) fn run(cli: &Cli) -> Result<ExitCode, ToolError> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Audit { key } => {
+            alys_config::load::check_key(key).map_err(ToolError::UnknownKey)?;
             history::audit(entries(&cli.data_dir, 0, None)?, key, &mut out)?;
             Ok(ExitCode::SUCCESS)
         }

@@ -2,6 +2,8 @@
 
 use std::path::PathBuf;
 
+use alys_eventlog::event::KindFilter;
+
 /// A failure of an `alys-log` command (a broken chain is not one: it is a finding).
 #[derive(Debug, thiserror::Error)]
 pub(crate) enum ToolError {
@@ -37,8 +39,11 @@ pub(crate) enum ToolError {
         head: Option<u64>,
     },
     /// A `--kind` that no event kind starts with.
-    #[error("no event kind starts with `{0}`; kinds: config_loaded, override_applied, validation_reported, reload_requested, reload_applied, reload_rejected, rollback, actor_lifecycle, actor_snapshot, confirmation")]
+    #[error("no event kind starts with `{given}`; kinds: {names}", given = .0, names = KindFilter::names())]
     UnknownKind(String),
+    /// A key path the configuration schema does not have.
+    #[error(transparent)]
+    UnknownKey(alys_config::ConfigError),
     /// An offset at which no configuration was active yet.
     #[error("no configuration was active at offset {0}")]
     NoConfig(u64),

@@ -3,7 +3,7 @@
 
 use std::io::Write;
 
-use alys_config::diff::{diff_toml, KeyChange};
+use alys_config::diff::{diff_recorded, redacted_fingerprint, Recorded};
 use alys_eventlog::event::{Event, EventKind};
 use alys_eventlog::export::format_timestamp;
 use alys_eventlog::projection::{ActiveConfig, ActiveConfigState, Projection};
@@ -11,24 +11,51 @@ use alys_eventlog::projection::{ActiveConfig, ActiveConfigState, Projection};
 use crate::error::ToolError;
 use crate::source::Entries;
 
-/// Every config activation in the log, in order, each with the active state after it.
-pub(crate) fn activations(entries: Entries) -> Result<Vec<(u64, ActiveConfigState)>, ToolError> {
-    Ok(triggered_activations(entries)?
-        .into_iter()
-        .map(|(offset, state, _)| (offset, state))
-        .collect())
+/// Every config activation of a log, in order, and the newest offset read.
+struct Activations {
+    /// Each activation's offset, the active state after it, and what triggered it: `start` for
+    /// a node start, else the trigger of the `reload requested` it concluded (`file-watch`,
+    /// `sighup`, `rollback`...).
+    all: Vec<(u64, ActiveConfigState, String)>,
+    /// The newest offset read; `None` for an empty log.
+    head: Option<u64>,
 }
 
-/// Like [`activations`], each with what triggered it: `start` for a node start, else the
-/// trigger of the `reload requested` it concluded (`file-watch`, `sighup`, `rollback`...).
-fn triggered_activations(
-    entries: Entries,
-) -> Result<Vec<(u64, ActiveConfigState, String)>, ToolError> {
+impl Activations {
+    /// Fails with [`ToolError::PastHead`] when `offset` is past the newest event, so that the
+    /// head's config is never passed off as the config at `offset`.
+    fn reaching(self, offset: u64) -> Result<Activations, ToolError> {
+        if self.head.is_none_or(|head| head < offset) {
+            return Err(ToolError::PastHead {
+                offset,
+                head: self.head,
+            });
+        }
+        Ok(self)
+    }
+
+    /// The configuration active at `offset`.
+    fn active_at(&self, offset: u64) -> Result<&ActiveConfigState, ToolError> {
+        self.all
+            .iter()
+            .rev()
+            .find(|(at, _, _)| *at <= offset)
+            .map(|(_, s, _)| s)
+            .ok_or(ToolError::NoConfig(offset))
+    }
+}
+
+/// Folds `entries` into their config activations.
+fn activations(entries: Entries) -> Result<Activations, ToolError> {
     let mut projection = ActiveConfig::default();
-    let mut out = Vec::new();
+    let mut out = Activations {
+        all: Vec::new(),
+        head: None,
+    };
     let mut trigger = String::from("start");
     for entry in entries {
         let (offset, bytes) = entry?;
+        out.head = Some(offset);
         let envelope =
             alys_eventlog::codec::decode_envelope(&bytes).map_err(|e| ToolError::Undecodable {
                 offset,
@@ -49,23 +76,11 @@ fn triggered_activations(
                     EventKind::ValidationReported => "start".to_owned(),
                     _ => trigger.clone(),
                 };
-                out.push((offset, state.clone(), by));
+                out.all.push((offset, state.clone(), by));
             }
         }
     }
     Ok(out)
-}
-
-/// The configuration active at `offset`.
-fn active_at(
-    all: &[(u64, ActiveConfigState)],
-    offset: u64,
-) -> Result<&ActiveConfigState, ToolError> {
-    all.iter()
-        .rev()
-        .find(|(at, _)| *at <= offset)
-        .map(|(_, s)| s)
-        .ok_or(ToolError::NoConfig(offset))
 }
 
 /// Prints the key-level diff of the configs active at `from` and `to`.
@@ -75,44 +90,24 @@ pub(crate) fn diff(
     to: u64,
     out: &mut impl Write,
 ) -> Result<(), ToolError> {
-    let all = activations(entries)?;
-    let old = active_at(&all, from)?;
-    let new = active_at(&all, to)?;
-    let mut changes = diff_toml(&old.effective_toml, &new.effective_toml).map_err(|e| {
-        ToolError::Undecodable {
-            offset: new.config_offset,
-            reason: e.to_string(),
-        }
+    let log = activations(entries)?.reaching(from.max(to))?;
+    let old = log.active_at(from)?;
+    let new = log.active_at(to)?;
+    let (old_prints, new_prints) = (old.secret_fingerprints(), new.secret_fingerprints());
+    let changes = diff_recorded(
+        Recorded {
+            effective_toml: &old.effective_toml,
+            fingerprints: &old_prints,
+        },
+        Recorded {
+            effective_toml: &new.effective_toml,
+            fingerprints: &new_prints,
+        },
+    )
+    .map_err(|e| ToolError::Undecodable {
+        offset: new.config_offset,
+        reason: e.to_string(),
     })?;
-    // Secrets given literally print as the same marker in both; their fingerprints tell.
-    let fingerprint = |state: &ActiveConfigState, key: &str| {
-        state.secrets.iter().find(|s| s.key == key).map(|s| {
-            format!(
-                "<redacted fp:{}>",
-                &s.fingerprint[..8.min(s.fingerprint.len())]
-            )
-        })
-    };
-    let mut keys: Vec<&str> = old
-        .secrets
-        .iter()
-        .chain(&new.secrets)
-        .map(|s| s.key.as_str())
-        .collect();
-    keys.sort_unstable();
-    keys.dedup();
-    for key in keys {
-        let (before, after) = (fingerprint(old, key), fingerprint(new, key));
-        if before != after {
-            changes.changes.retain(|c| c.key != key);
-            changes.changes.push(KeyChange {
-                key: key.to_owned(),
-                old: before,
-                new: after,
-            });
-        }
-    }
-    changes.changes.sort_by(|a, b| a.key.cmp(&b.key));
     let _ = writeln!(
         out,
         "revision {} -> revision {}",
@@ -127,11 +122,11 @@ pub(crate) fn diff(
 
 /// Prints every revision at which `key` took a new value.
 pub(crate) fn audit(entries: Entries, key: &str, out: &mut impl Write) -> Result<(), ToolError> {
-    let all = triggered_activations(entries)?;
-    let mut previous: Option<String> = None;
+    let log = activations(entries)?;
+    let mut previous: Option<Value> = None;
     let mut first = true;
-    for (_, state, trigger) in &all {
-        let value = lookup(&state.effective_toml, key);
+    for (_, state, trigger) in &log.all {
+        let value = value_at(state, key);
         if !first && value == previous {
             continue;
         }
@@ -139,7 +134,10 @@ pub(crate) fn audit(entries: Entries, key: &str, out: &mut impl Write) -> Result
             || "default".to_owned(),
             |o| format!("{} {}", o.layer, o.source),
         );
-        let shown = |v: &Option<String>| v.clone().unwrap_or_else(|| "(unset)".to_owned());
+        let shown = |v: &Option<Value>| {
+            v.as_ref()
+                .map_or_else(|| "(unset)".to_owned(), |v| v.shown.clone())
+        };
         let _ = writeln!(
             out,
             "{:>8}  {}  {} -> {}  ({origin}; trigger {trigger})",
@@ -159,6 +157,31 @@ pub(crate) fn audit(entries: Entries, key: &str, out: &mut impl Write) -> Result
         let _ = writeln!(out, "no configuration recorded");
     }
     Ok(())
+}
+
+/// A key's value in one revision.
+#[derive(Debug, PartialEq)]
+struct Value {
+    /// What tells two values apart: the inline TOML, or a secret's whole fingerprint (a literal
+    /// secret is `<redacted>` in every revision's text).
+    identity: String,
+    /// How it prints; a secret only as its redacted fingerprint.
+    shown: String,
+}
+
+/// The value of `key` in `state`; `None` when unset.
+fn value_at(state: &ActiveConfigState, key: &str) -> Option<Value> {
+    if let Some(print) = state.secrets.iter().find(|s| s.key == key) {
+        return Some(Value {
+            identity: print.fingerprint.clone(),
+            shown: redacted_fingerprint(&print.fingerprint),
+        });
+    }
+    let text = lookup(&state.effective_toml, key)?;
+    Some(Value {
+        identity: text.clone(),
+        shown: text,
+    })
 }
 
 /// The value at a dotted key path of a TOML text, as inline TOML.

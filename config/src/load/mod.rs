@@ -23,6 +23,7 @@ use std::sync::OnceLock;
 
 pub use env::{var_for_key, PREFIX, V1_ALIASES};
 pub use provenance::{Layer, Origin, Provenance, Source};
+pub use read::check_key;
 
 use self::layers::{lay_file_part, lay_text, parse_sets, with_profile};
 use self::read::{looks_secret, read_config};

@@ -1,11 +1,13 @@
 //! Reading the layered tree into the schema, and turning serde's complaints into errors that
 //! name the key, its origin and the closest real key.
 
+use std::collections::BTreeMap;
+
 use super::de::{DeError, NodeDe};
 use super::env::var_for_key;
 use super::provenance::{Provenance, Source};
 use super::suggest;
-use super::tree::Node;
+use super::tree::{split_path, Node, Step};
 use crate::error::ConfigError;
 use crate::schema::AlysConfig;
 
@@ -96,6 +98,48 @@ pub(super) fn read_config(
     }
 }
 
+/// Whether `key` (dotted, `[i]` for an element of an array of tables) is a key of the schema,
+/// judged as loading judges a key a file sets, with the same suggestion for a misspelt one.
+/// Keys below a tagged value (`governance.auth.method`) are taken as known: which fields exist
+/// there depends on its `type`.
+///
+/// # Errors
+///
+/// [`ConfigError::NoSuchKey`] naming the key and the closest real key path, if one is close.
+pub fn check_key(key: &str) -> Result<(), ConfigError> {
+    // A tree holding only `key`; every other key keeps its default. Any error but an unknown
+    // field (a value of the wrong type, a table where a scalar goes) means the key exists.
+    let mut probe = Node::Text(String::new());
+    for step in split_path(key).into_iter().rev() {
+        probe = match step {
+            Step::Key(name) => Node::Table(BTreeMap::from([(name, probe)])),
+            Step::Index(_) => Node::Array(vec![probe]),
+        };
+    }
+    let Err(err) = serde_path_to_error::deserialize::<_, AlysConfig>(NodeDe(&probe)) else {
+        return Ok(());
+    };
+    let path = err.path().to_string();
+    let DeError::UnknownField { field, expected } = err.into_inner() else {
+        return Ok(());
+    };
+    let parent = parent_of(&path, &field);
+    let suggestion = suggest::closest(&field, expected.iter().copied()).map(|real| {
+        // Put the real name in place of the wrong segment, keeping what the key has below it.
+        let depth = parent.split('.').filter(|s| !s.is_empty()).count();
+        let mut segments: Vec<String> = key.split('.').map(str::to_owned).collect();
+        if let Some(segment) = segments.get_mut(depth) {
+            let index = segment.find('[').map_or("", |i| &segment[i..]).to_owned();
+            *segment = format!("{real}{index}");
+        }
+        segments.join(".")
+    });
+    Err(ConfigError::NoSuchKey {
+        key: key.to_owned(),
+        suggestion,
+    })
+}
+
 /// The parent key path of an unknown `field` reported at `path`; serde_path_to_error may or may
 /// not have put the field itself at the end of the path.
 pub(super) fn parent_of(path: &str, field: &str) -> String {
@@ -126,6 +170,43 @@ mod tests {
 
     /// Loading skips the secret scan when no override's key passes `looks_secret`; that is only
     /// sound while every secret field's path passes it.
+    #[test]
+    fn check_key_knows_set_and_unset_keys_and_suggests_for_a_misspelt_one() {
+        for key in [
+            "network.max_peers",
+            "execution.jwt_secret",
+            "governance.endpoints[2].url",
+            "governance.auth.method",
+            "bridge",
+        ] {
+            assert!(check_key(key).is_ok(), "{key}");
+        }
+        let error = check_key("bridge.min_confirmation_pegin").unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "unknown key `bridge.min_confirmation_pegin`, did you mean \
+             `bridge.min_confirmations_pegin`?"
+        );
+        let error = check_key("governance.endpoints[1].urll").unwrap_err();
+        assert!(
+            error
+                .to_string()
+                .ends_with("did you mean `governance.endpoints[1].url`?"),
+            "{error}"
+        );
+        let error = check_key("bridgee.min_confirmations_pegin").unwrap_err();
+        assert!(
+            error
+                .to_string()
+                .ends_with("did you mean `bridge.min_confirmations_pegin`?"),
+            "{error}"
+        );
+        assert_eq!(
+            check_key("zzz").unwrap_err().to_string(),
+            "unknown key `zzz`"
+        );
+    }
+
     #[test]
     fn every_secret_field_path_looks_secret() {
         let mut config = AlysConfig::default();

@@ -33,6 +33,16 @@ pub struct ActiveConfigState {
     pub secrets: Vec<SecretFingerprint>,
 }
 
+impl ActiveConfigState {
+    /// The fingerprint of each secret that was set, by key path.
+    pub fn secret_fingerprints(&self) -> BTreeMap<&str, &str> {
+        self.secrets
+            .iter()
+            .map(|s| (s.key.as_str(), s.fingerprint.as_str()))
+            .collect()
+    }
+}
+
 /// Folds the log into the active configuration.
 ///
 /// Rules, with the event at offset R:

@@ -107,7 +107,8 @@ pub struct HistoryParams {
     pub from: Option<u64>,
     /// Last offset, inclusive. Default: the head.
     pub to: Option<u64>,
-    /// Only events of this kind (`reload_applied`, `rollback`, ...).
+    /// Only events whose kind starts with this (`reload` matches the three reload kinds, a full
+    /// name such as `rollback` that kind alone), as `alys-log inspect --kind` takes it.
     pub kind: Option<String>,
     /// At most this many events, the latest of the range. Default: 100, capped at 10 000.
     pub limit: Option<usize>,

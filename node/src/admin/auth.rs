@@ -43,7 +43,8 @@ impl<S> Layer<S> for BearerAuthLayer {
     }
 }
 
-/// Passes a request on only when its `Authorization` header is `Bearer <token>`.
+/// Passes a request on only when its `Authorization` header is `Bearer <token>` (the scheme in
+/// any case).
 #[derive(Debug, Clone)]
 pub(crate) struct BearerAuth<S> {
     inner: S,
@@ -68,7 +69,7 @@ where
         let presented = request
             .headers()
             .get(AUTHORIZATION)
-            .and_then(|value| value.as_bytes().strip_prefix(b"Bearer "));
+            .and_then(|value| bearer_token(value.as_bytes()));
         let authorized = presented.is_some_and(|token| self.token.matches(token));
         if !authorized {
             tracing::debug!(
@@ -84,6 +85,19 @@ where
     }
 }
 
+/// The credentials of an `Authorization: Bearer <token>` header value. The scheme name is
+/// case-insensitive (RFC 9110, section 11.1), so `bearer` and `BEARER` count too; the token is
+/// returned as sent and compared exactly.
+fn bearer_token(value: &[u8]) -> Option<&[u8]> {
+    const SCHEME: &[u8] = b"bearer";
+    let (scheme, rest) = value.split_at_checked(SCHEME.len())?;
+    if !scheme.eq_ignore_ascii_case(SCHEME) || rest.first() != Some(&b' ') {
+        return None;
+    }
+    let token = rest.trim_ascii_start();
+    (!token.is_empty()).then_some(token)
+}
+
 /// The 401 answer, naming the scheme as RFC 6750 asks.
 fn unauthorized() -> HttpResponse {
     let mut response = HttpResponse::new(HttpBody::from(
@@ -94,4 +108,20 @@ fn unauthorized() -> HttpResponse {
         .headers_mut()
         .insert(WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bearer_scheme_is_case_insensitive_and_the_token_is_kept_as_sent() {
+        assert_eq!(bearer_token(b"Bearer abc"), Some(&b"abc"[..]));
+        assert_eq!(bearer_token(b"bearer abc"), Some(&b"abc"[..]));
+        assert_eq!(bearer_token(b"BEARER  ABC"), Some(&b"ABC"[..]));
+        assert_eq!(bearer_token(b"Bearerabc"), None);
+        assert_eq!(bearer_token(b"Bearer "), None);
+        assert_eq!(bearer_token(b"Basic abc"), None);
+        assert_eq!(bearer_token(b"Bear"), None);
+    }
 }

@@ -7,8 +7,8 @@
 
 use std::collections::VecDeque;
 
-use alys_config::diff::diff_toml;
-use alys_eventlog::event::EventKind;
+use alys_config::diff::{diff_recorded, diff_toml, Recorded};
+use alys_eventlog::event::KindFilter;
 use alys_eventlog::export::format_timestamp;
 use alys_eventlog::export::summary;
 use alys_eventlog::{replay, ActiveConfig, ActiveConfigState, EventLog, LogError, Offset};
@@ -32,11 +32,21 @@ pub enum QueryError {
         offset: u64,
     },
 
-    /// The `kind` filter names no event kind.
-    #[error("unknown event kind {kind:?}; expected one of {}", kind_names())]
+    /// No event kind starts with the `kind` filter.
+    #[error("no event kind starts with `{kind}`; kinds: {}", KindFilter::names())]
     UnknownKind {
         /// The name given.
         kind: String,
+    },
+
+    /// An offset past the newest event: answering with the head's config would pass it off as
+    /// the config at that offset.
+    #[error("offset {offset} is past the newest event ({})", head.map_or_else(|| "the log is empty".to_owned(), |h| format!("offset {h}")))]
+    PastHead {
+        /// The offset asked for.
+        offset: u64,
+        /// The newest offset, if any.
+        head: Option<u64>,
     },
 
     /// `from` is after `to`.
@@ -62,13 +72,12 @@ pub enum QueryError {
     Log(#[from] LogError),
 }
 
-fn kind_names() -> String {
-    EventKind::ALL.map(EventKind::name).join(", ")
-}
-
 /// The configuration active at `offset` (at the head when `None`).
 pub fn config_at(log: &EventLog, offset: Option<u64>) -> Result<ConfigAtReply, QueryError> {
-    let offset = offset.unwrap_or_else(|| log.len().saturating_sub(1));
+    let offset = match offset {
+        Some(offset) => reaching(log, offset)?,
+        None => log.len().saturating_sub(1),
+    };
     let state = active_at(log, offset)?;
     Ok(ConfigAtReply {
         offset,
@@ -82,9 +91,21 @@ pub fn config_at(log: &EventLog, offset: Option<u64>) -> Result<ConfigAtReply, Q
 
 /// The key-level diff from the config active at `a` to the one active at `b`.
 pub fn diff_at(log: &EventLog, a: u64, b: u64) -> Result<DiffReply, QueryError> {
+    reaching(log, a.max(b))?;
     let old = active_at(log, a)?;
     let new = active_at(log, b)?;
-    let diff = diff_toml(&old.effective_toml, &new.effective_toml).map_err(|source| {
+    let (old_prints, new_prints) = (old.secret_fingerprints(), new.secret_fingerprints());
+    let diff = diff_recorded(
+        Recorded {
+            effective_toml: &old.effective_toml,
+            fingerprints: &old_prints,
+        },
+        Recorded {
+            effective_toml: &new.effective_toml,
+            fingerprints: &new_prints,
+        },
+    )
+    .map_err(|source| {
         // Name the side that failed to parse; try the old one on its own to tell which.
         let config_offset = if diff_toml(&old.effective_toml, "").is_err() {
             old.config_offset
@@ -111,15 +132,11 @@ pub fn diff_at(log: &EventLog, a: u64, b: u64) -> Result<DiffReply, QueryError> 
 
 /// The events in `params`' range and kind, in offset order, at most `limit` of the latest.
 pub fn history(log: &EventLog, params: &HistoryParams) -> Result<Vec<HistoryEntry>, QueryError> {
-    let kind = match &params.kind {
-        Some(name) => Some(
-            EventKind::ALL
-                .into_iter()
-                .find(|k| k.name() == name)
-                .ok_or_else(|| QueryError::UnknownKind { kind: name.clone() })?,
-        ),
-        None => None,
-    };
+    let kind = params
+        .kind
+        .as_deref()
+        .map(|k| KindFilter::parse(k).ok_or_else(|| QueryError::UnknownKind { kind: k.to_owned() }))
+        .transpose()?;
     let from = params.from.unwrap_or(0);
     if let Some(to) = params.to.filter(|to| *to < from) {
         return Err(QueryError::RangeReversed { from, to });
@@ -136,7 +153,7 @@ pub fn history(log: &EventLog, params: &HistoryParams) -> Result<Vec<HistoryEntr
     let mut entries = VecDeque::with_capacity(limit.min(1024));
     for envelope in log.read(Offset(from), params.to.map(Offset)) {
         let envelope = envelope?;
-        if kind.is_some_and(|k| envelope.kind() != Some(k)) {
+        if kind.as_ref().is_some_and(|k| !k.matches(envelope.kind())) {
             continue;
         }
         if entries.len() == limit {
@@ -157,6 +174,15 @@ pub fn history(log: &EventLog, params: &HistoryParams) -> Result<Vec<HistoryEntr
         });
     }
     Ok(entries.into())
+}
+
+/// `offset`, unless it is past the newest event.
+fn reaching(log: &EventLog, offset: u64) -> Result<u64, QueryError> {
+    let head = log.len().checked_sub(1);
+    if head.is_none_or(|head| head < offset) {
+        return Err(QueryError::PastHead { offset, head });
+    }
+    Ok(offset)
 }
 
 /// Replays up to `offset` and takes the active config there.

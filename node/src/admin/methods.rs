@@ -200,7 +200,9 @@ fn command_error(error: CommandError) -> ErrorObjectOwned {
 fn query_error(error: QueryError) -> ErrorObjectOwned {
     let code = match &error {
         QueryError::NoConfig { .. } => codes::NO_SUCH_REVISION,
-        QueryError::UnknownKind { .. } | QueryError::RangeReversed { .. } => codes::INVALID_PARAMS,
+        QueryError::UnknownKind { .. }
+        | QueryError::PastHead { .. }
+        | QueryError::RangeReversed { .. } => codes::INVALID_PARAMS,
         QueryError::BadToml { .. } | QueryError::Log(_) => {
             tracing::error!(target: "alys_node::admin", error = %error, "admin read of the event log failed");
             codes::LOG

@@ -42,6 +42,16 @@ impl Trigger {
             Trigger::HealthCheckFailed => "health-check-failed",
         }
     }
+
+    /// True for the triggers that undo an unconfirmed revision by themselves. Such a rollback
+    /// commits like any other, but it reports the reload it undid as rolled back, the same as an
+    /// actor that did not acknowledge.
+    pub fn is_automatic_rollback(self) -> bool {
+        matches!(
+            self,
+            Trigger::ConfirmationExpired | Trigger::HealthCheckFailed
+        )
+    }
 }
 
 impl std::fmt::Display for Trigger {
@@ -70,7 +80,9 @@ pub enum ResultKind {
     Unchanged,
     /// Refused before any actor saw it (load or validation failed, or it needs a node restart).
     Rejected,
-    /// Sent to the actors, then undone: an actor did not acknowledge in time or failed.
+    /// Sent to the actors, then undone: an actor did not acknowledge in time or failed, or the
+    /// revision was applied with a confirmation window and rolled back by itself (the window
+    /// passed, or an actor it changed failed its health checks).
     RolledBack,
 }
 

@@ -251,16 +251,29 @@ impl Coordinator {
             Some(window) => Some(self.open_window(window, previous_revision, &impacted).await),
             None => None,
         };
-        tracing::info!(target: "alys_node", revision, %trigger, changed = changes.changes.len(),
-            impacted = ?impacted, restarted = ?plan.restart, "config reload applied");
+        // An automatic rollback undid a change that failed: report it as such, not as a
+        // successful reload, so status, /metrics and /health show the failure.
+        let (result, reason) = match commit {
+            Commit::Rollback { reason, .. } if trigger.is_automatic_rollback() => {
+                tracing::warn!(target: "alys_node", revision, %trigger, %reason,
+                    impacted = ?impacted, "unconfirmed revision rolled back");
+                (ResultKind::RolledBack, Some(reason))
+            }
+            _ => {
+                tracing::info!(target: "alys_node", revision, %trigger,
+                    changed = changes.changes.len(), impacted = ?impacted,
+                    restarted = ?plan.restart, "config reload applied");
+                (ResultKind::Applied, None)
+            }
+        };
         let outcome = Outcome {
-            result: ResultKind::Applied,
+            result,
             revision,
             offset: Some(revision),
             changed_keys: changes.keys().into_iter().map(str::to_owned).collect(),
             impacted_actors: impacted,
             restarted_actors: plan.restart,
-            reason: None,
+            reason,
             confirm_deadline_ms: deadline_ms,
             duration_us: elapsed_us(started),
         };

@@ -34,13 +34,14 @@ pub struct PendingConfirmation {
 /// Counters by result, for `alys_reloads_total{result=...}`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReloadCounts {
-    /// Committed reloads and rollbacks.
+    /// Committed reloads and operator rollbacks.
     pub applied: u64,
     /// Reloads whose content equalled the running config.
     pub unchanged: u64,
     /// Reloads refused before any actor saw them.
     pub rejected: u64,
-    /// Reloads undone after reaching the actors.
+    /// Reloads undone after reaching the actors, automatic rollbacks of an unconfirmed revision
+    /// included.
     pub rolled_back: u64,
 }
 
