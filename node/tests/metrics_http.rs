@@ -254,6 +254,7 @@ async fn health_is_unavailable_while_an_actor_recovers_or_is_down() {
     let (code, body) = get(addr, "/health").await;
     assert_eq!(code, 503, "{body}");
     assert!(body.contains("actor chain is recovering"), "{body}");
+    assert!(body.contains(r#""status":"degraded""#), "{body}");
 
     node.actors.lock().unwrap()[1] = child("chain", false, false);
     let (code, body) = get(addr, "/health").await;

@@ -159,7 +159,7 @@ fn print_status(out: &mut dyn Write, status: &StatusReply) {
     } else if status.failing {
         "unhealthy (the last reload failed)"
     } else {
-        "unhealthy"
+        "degraded (an actor is down or recovering)"
     };
     let _ = writeln!(
         out,

@@ -16,7 +16,10 @@ use crate::reload::ReloadStatus;
 pub enum HealthStatus {
     /// Answered with 200.
     Healthy,
-    /// Answered with 503.
+    /// Answered with 503: an actor is down or recovering while the node keeps serving (the word
+    /// `alys-node`'s control socket uses too).
+    Degraded,
+    /// Answered with 503: the last reload failed, or the actor tree did not answer.
     Unhealthy,
 }
 
@@ -51,7 +54,9 @@ impl HealthReport {
     /// time, which is itself a reason to be unhealthy.
     pub fn judge(status: &ReloadStatus, actors: Option<&[ChildStatus]>) -> HealthReport {
         let mut reasons = Vec::new();
+        let mut unhealthy = false;
         if status.failing {
+            unhealthy = true;
             let why = status
                 .last
                 .as_ref()
@@ -63,7 +68,10 @@ impl HealthReport {
             reasons.push(format!("last reload failed{why}"));
         }
         match actors {
-            None => reasons.push("actor tree did not answer".to_owned()),
+            None => {
+                unhealthy = true;
+                reasons.push("actor tree did not answer".to_owned());
+            }
             Some(children) => {
                 for child in children {
                     if !child.running {
@@ -76,10 +84,12 @@ impl HealthReport {
         }
 
         HealthReport {
-            status: if reasons.is_empty() {
+            status: if unhealthy {
+                HealthStatus::Unhealthy
+            } else if reasons.is_empty() {
                 HealthStatus::Healthy
             } else {
-                HealthStatus::Unhealthy
+                HealthStatus::Degraded
             },
             reasons,
             config_revision: status.revision,

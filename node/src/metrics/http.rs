@@ -162,7 +162,7 @@ fn health(status: &ReloadStatus, actors: Option<&[ChildStatus]>) -> Response {
     let report = HealthReport::judge(status, actors);
     let code = match report.status {
         HealthStatus::Healthy => StatusCode::OK,
-        HealthStatus::Unhealthy => {
+        HealthStatus::Degraded | HealthStatus::Unhealthy => {
             tracing::debug!(target: "alys_node", reasons = ?report.reasons, "health check unhealthy");
             StatusCode::SERVICE_UNAVAILABLE
         }
