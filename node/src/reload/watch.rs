@@ -202,10 +202,11 @@ fn start_backend(
     let mut backend = notify::recommended_watcher(move |res: notify::Result<notify::Event>| {
         match res {
             Ok(event) => {
-                let relevant = filter::is_relevant(&handler_targets, &event);
-                trace!(target: "alys_node", kind = ?event.kind, paths = ?event.paths, relevant,
-                    "config directory event");
-                if relevant {
+                // Only events about the config files are traced: a node writing its own log into
+                // a watched directory would otherwise trace every write it makes, without end.
+                if filter::is_relevant(&handler_targets, &event) {
+                    trace!(target: "alys_node", kind = ?event.kind, paths = ?event.paths,
+                        "config file event");
                     let _ = wake.try_send(());
                 }
             }
