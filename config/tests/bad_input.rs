@@ -127,6 +127,34 @@ fn unknown_variables_are_all_listed_with_suggestions() {
     );
 }
 
+/// Regression: `ALYS___` and friends made the loader retry the same unknown key forever, growing
+/// without bound. Each load runs on its own thread so that a regression fails instead of hanging.
+#[test]
+fn variable_with_an_empty_key_segment_is_unknown_instead_of_looping() {
+    for var in [
+        "ALYS___",
+        "ALYS____",
+        "ALYS___NETWORK",
+        "ALYS_NETWORK____MAX_PEERS",
+    ] {
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let _ = tx.send(
+                load_vars(&[(var, "3")])
+                    .map(|_| ())
+                    .map_err(|e| e.to_string()),
+            );
+        });
+        let result = rx
+            .recv_timeout(std::time::Duration::from_secs(10))
+            .unwrap_or_else(|_| panic!("loading with ${var} did not finish"));
+        assert_eq!(
+            result.unwrap_err(),
+            format!("environment variables that match no config key: ${var}")
+        );
+    }
+}
+
 #[test]
 fn empty_variable_is_refused_by_name() {
     let err = load_vars(&[("ALYS_BRIDGE__BITCOIN_RPC_URL", "")]).unwrap_err();

@@ -2,9 +2,10 @@
 //! message naming the place for every bad input, the upstream files accepted, secrets redacted.
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::{Command, Output, Stdio};
+use std::time::Duration;
 
-use alys_tests::{bin, fixture};
+use alys_tests::{bin, fixture, wait_for};
 
 const JWT: &str = "jwt-cli-secret-55";
 const REFRESH: &str = "refresh-cli-secret-66";
@@ -22,6 +23,26 @@ fn node(args: &[&str], env: &[(&str, &str)], cwd: &Path) -> Output {
         cmd.env(k, v);
     }
     cmd.output().unwrap()
+}
+
+/// Like [`node`], but kills the process and fails the test if it has not exited within `limit`.
+fn node_within(limit: Duration, args: &[&str], env: &[(&str, &str)], cwd: &Path) -> Output {
+    let mut cmd = Command::new(bin("alys-node"));
+    cmd.args(args)
+        .current_dir(cwd)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap())
+        .envs(env.iter().copied())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = cmd.spawn().unwrap();
+    let exited = wait_for(limit, || child.try_wait().unwrap());
+    if exited.is_none() {
+        child.kill().unwrap();
+        child.wait().unwrap();
+        panic!("alys-node {args:?} with {env:?} did not exit within {limit:?}");
+    }
+    child.wait_with_output().unwrap()
 }
 
 fn text(output: &Output) -> String {
@@ -489,4 +510,26 @@ fn run_with_a_rejected_config_says_why_even_when_the_log_level_is_the_problem() 
     let said = text(&out);
     assert_eq!(out.status.code(), Some(78), "{said}");
     assert!(said.contains("logging.level"), "{said}");
+}
+
+/// Regression: an `ALYS_` variable with an empty first key segment made `config check` and `run`
+/// loop forever with memory growing.
+#[test]
+fn variable_with_an_empty_key_segment_exits_78_instead_of_hanging() {
+    let dir = tempfile::tempdir().unwrap();
+    for (var, command) in [
+        ("ALYS___", &["config", "check"][..]),
+        ("ALYS____", &["config", "check"][..]),
+        ("ALYS___NETWORK", &["run", "--data-dir", "data"][..]),
+    ] {
+        let out = node_within(Duration::from_secs(30), command, &[(var, "3")], dir.path());
+        let said = text(&out);
+        assert_eq!(out.status.code(), Some(78), "{var}: {said}");
+        assert!(
+            said.contains(&format!(
+                "environment variables that match no config key: ${var}\n"
+            )),
+            "{var}: {said}"
+        );
+    }
 }

@@ -58,7 +58,14 @@ pub(crate) fn scan(
         };
         let lower = rest.to_ascii_lowercase();
         let key = if rest.contains("__") {
-            lower.split("__").collect::<Vec<_>>().join(".")
+            let segments: Vec<&str> = lower.split("__").collect();
+            // `ALYS___`, `ALYS_NETWORK____MAX_PEERS`: an empty segment names no key, and a key
+            // path with one cannot be laid into the tree or taken out of it again.
+            if segments.iter().any(|s| s.is_empty()) {
+                unknown.push((var.clone(), None));
+                continue;
+            }
+            segments.join(".")
         } else if top_level.contains(&lower) {
             lower
         } else {
@@ -155,6 +162,21 @@ mod tests {
                 Some("ALYS_BRIDGE__BITCOIN_RPC_URL".to_string())
             )]
         );
+    }
+
+    #[test]
+    fn empty_key_segment_is_unknown_without_a_suggestion() {
+        for var in [
+            "ALYS___",
+            "ALYS____",
+            "ALYS___BRIDGE",
+            "ALYS_BRIDGE____BITCOIN_RPC_URL",
+            "ALYS_BRIDGE__",
+        ] {
+            let (got, unknown) = scan(&vars(&[(var, "3")]), &top()).unwrap();
+            assert!(got.is_empty(), "{var}: {got:?}");
+            assert_eq!(unknown, vec![(var.to_string(), None)]);
+        }
     }
 
     #[test]

@@ -56,9 +56,15 @@ pub(super) fn read_config(
                     suggest::closest(&field, expected.iter().copied()).map(|s| join(&parent, s));
                 if let Source::Var(var) = &origin.source {
                     unknown_vars.push((var.clone(), suggestion.as_deref().map(var_for_key)));
-                    tree.remove(&key);
                     provenance.remove(&key);
-                    continue;
+                    // Retry only when the key is gone; otherwise the same error would come back
+                    // forever.
+                    if tree.remove(&key) {
+                        continue;
+                    }
+                    return Err(ConfigError::UnknownVariables {
+                        vars: std::mem::take(unknown_vars),
+                    });
                 }
                 return Err(ConfigError::UnknownKey {
                     suggestion,
