@@ -1,19 +1,18 @@
 //! The `alys-log` subcommands.
 
-use std::cell::RefCell;
 use std::io::Write;
+use std::path::Path;
 use std::process::ExitCode;
-use std::rc::Rc;
 
 use alys_eventlog::codec::decode_envelope;
 use alys_eventlog::event::EventKind;
 use alys_eventlog::export::envelope_to_json;
 use alys_eventlog::projection::{ActiveConfig, Projection};
-use alys_eventlog::{verify, Envelope, LogError};
+use alys_eventlog::Envelope;
 
 use crate::cli::{Cli, Command};
 use crate::error::ToolError;
-use crate::source::{entries, Entries};
+use crate::source::{self, entries, Entries};
 use crate::{history, replay, summary};
 
 /// Runs one command; a broken chain gives exit status 1, other failures an error.
@@ -65,7 +64,7 @@ pub(crate) fn run(cli: &Cli) -> Result<ExitCode, ToolError> {
             history::audit(entries(&cli.data_dir, 0, None)?, key, &mut out)?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Verify => verify_chain(entries(&cli.data_dir, 0, None)?, &mut out),
+        Command::Verify => verify_chain(&cli.data_dir, &mut out),
         Command::Show { offset } => {
             let envelope = envelopes(entries(&cli.data_dir, *offset, Some(*offset))?)
                 .next()
@@ -122,21 +121,8 @@ fn envelopes(entries: Entries) -> impl Iterator<Item = Result<Envelope, ToolErro
     })
 }
 
-fn verify_chain(entries: Entries, out: &mut impl Write) -> Result<ExitCode, ToolError> {
-    // A read error must fail the command, not look like the end of a short, valid log.
-    let read_error: Rc<RefCell<Option<ToolError>>> = Rc::default();
-    let sink = read_error.clone();
-    let stream = entries.map_while(move |e| match e {
-        Ok(entry) => Some(Ok::<_, LogError>(entry)),
-        Err(error) => {
-            *sink.borrow_mut() = Some(error);
-            None
-        }
-    });
-    let report = verify::verify(stream);
-    if let Some(error) = read_error.borrow_mut().take() {
-        return Err(error);
-    }
+fn verify_chain(data_dir: &Path, out: &mut impl Write) -> Result<ExitCode, ToolError> {
+    let report = source::verify_chain(data_dir)?;
     if let Some(error) = report.read_error {
         return Err(error.into());
     }
