@@ -127,6 +127,44 @@ fn unknown_variables_are_all_listed_with_suggestions() {
     );
 }
 
+/// Regression: `ALYS_ENVIRONMET=production` was passed through as a placeholder variable and the
+/// node ran as development.
+#[test]
+fn slip_in_a_top_level_variable_is_listed_with_the_other_unknown_variables() {
+    let err = load_vars(&[
+        ("ALYS_ENVIRONMET", "production"),
+        ("ALYS_LOGING", "x"),
+        ("ALYS_NETWORK__MAX_PEERZ", "3"),
+        ("ALYS_NODE_ID", "n1"),
+    ])
+    .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "environment variables that match no config key: \
+         $ALYS_ENVIRONMET (did you mean $ALYS_ENVIRONMENT?), \
+         $ALYS_LOGING (did you mean $ALYS_LOGGING?), \
+         $ALYS_NETWORK__MAX_PEERZ (did you mean $ALYS_NETWORK__MAX_PEERS?)"
+    );
+}
+
+#[test]
+fn slip_in_a_top_level_variable_is_accepted_when_a_placeholder_reads_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write(
+        dir.path(),
+        "alys.toml",
+        "[system]\nname = \"${ALYS_LOGING}\"\n",
+    );
+    let vars = BTreeMap::from([("ALYS_LOGING".to_string(), "node-7".to_string())]);
+    let loaded = load(&LoadOptions {
+        files: vec![path],
+        vars,
+        ..Default::default()
+    })
+    .unwrap();
+    assert_eq!(loaded.config.system.name, "node-7");
+}
+
 /// Regression: `ALYS___` and friends made the loader retry the same unknown key forever, growing
 /// without bound. Each load runs on its own thread so that a regression fails instead of hanging.
 #[test]

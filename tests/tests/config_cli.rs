@@ -533,3 +533,23 @@ fn variable_with_an_empty_key_segment_exits_78_instead_of_hanging() {
         );
     }
 }
+
+/// Regression: `ALYS_ENVIRONMET=production config check` reported a valid development config.
+#[test]
+fn mistyped_top_level_variable_exits_78_with_the_real_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = node(
+        &["config", "check"],
+        &[("ALYS_ENVIRONMET", "production")],
+        dir.path(),
+    );
+    let said = text(&out);
+    assert_eq!(out.status.code(), Some(78), "{said}");
+    assert!(
+        said.contains(
+            "environment variables that match no config key: \
+             $ALYS_ENVIRONMET (did you mean $ALYS_ENVIRONMENT?)"
+        ),
+        "{said}"
+    );
+}

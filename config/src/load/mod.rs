@@ -17,7 +17,8 @@ mod sections;
 mod suggest;
 mod tree;
 
-use std::collections::BTreeMap;
+use std::cell::RefCell;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
@@ -117,14 +118,20 @@ pub fn load(options: &LoadOptions) -> Result<Loaded, ConfigError> {
     {
         return Err(ConfigError::VariableNotUtf8 { var: var.clone() });
     }
-    let lookup = |name: &str| options.vars.get(name).cloned();
+    // Remember what the placeholders read: such a variable is the files' own, whatever its name.
+    let placeholders = RefCell::new(BTreeSet::new());
+    let lookup = |name: &str| {
+        placeholders.borrow_mut().insert(name.to_owned());
+        options.vars.get(name).cloned()
+    };
     let mut files = options
         .files
         .iter()
         .map(|path| file::read(path, &lookup))
         .collect::<Result<Vec<_>, _>>()?;
     let top_level = top_level_keys();
-    let (assignments, mut unknown_vars) = env::scan(&options.vars, top_level)?;
+    let (assignments, mut unknown_vars) =
+        env::scan(&options.vars, top_level, &placeholders.borrow())?;
     let sets = parse_sets(&options.sets)?;
 
     let mut tree = Node::table();
