@@ -553,3 +553,50 @@ fn mistyped_top_level_variable_exits_78_with_the_real_name() {
         "{said}"
     );
 }
+
+/// Regression: `GOVERNANCE_JWT_TOKEN=` (set but empty) passed `config check` in production once
+/// the certificates were in place.
+#[test]
+fn empty_governance_token_is_rejected_by_name_in_every_environment() {
+    let dir = tempfile::tempdir().unwrap();
+    let certs = dir.path().join("certs");
+    std::fs::create_dir(&certs).unwrap();
+    for name in [
+        "governance-ca.pem",
+        "governance-client.pem",
+        "governance-client.key",
+    ] {
+        std::fs::write(certs.join(name), "placeholder\n").unwrap();
+    }
+    let upstream = fixture("upstream/governance-stream.toml");
+    // The upstream file's [dev] section switches auth off; this one keeps jwt in development.
+    let plain = dir.path().join("jwt.toml");
+    std::fs::write(
+        &plain,
+        "[governance.auth]\nmethod = { type = \"jwt\", token = \"${GOVERNANCE_JWT_TOKEN}\" }\n",
+    )
+    .unwrap();
+    for (environment, file) in [("production", &upstream), ("development", &plain)] {
+        let check = |token: &str| {
+            let args = [
+                "config",
+                "check",
+                "--environment",
+                environment,
+                "--config",
+                file.to_str().unwrap(),
+            ];
+            node(&args, &[("GOVERNANCE_JWT_TOKEN", token)], dir.path())
+        };
+        let out = check(JWT);
+        assert_eq!(out.status.code(), Some(0), "{environment}: {}", text(&out));
+
+        let out = check("");
+        let said = text(&out);
+        assert_eq!(out.status.code(), Some(78), "{environment}: {said}");
+        assert!(
+            said.contains("error: governance.auth.method.token: is empty"),
+            "{environment}: {said}"
+        );
+    }
+}
