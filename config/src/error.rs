@@ -139,6 +139,19 @@ pub enum ConfigError {
         origin: Origin,
     },
 
+    /// A secret whose value is the redaction marker: output of `config show` loaded as config.
+    #[error(
+        "{origin}: `{key}` is \"{marker}\", the placeholder `config show` prints in place of a \
+         secret; give the real value (or a ${{VAR}} placeholder)",
+        marker = crate::secret::REDACTED
+    )]
+    RedactedSecret {
+        /// Dotted key path of the secret.
+        key: String,
+        /// Where the marker was written.
+        origin: Origin,
+    },
+
     /// A `${` without a closing brace or with an empty name.
     #[error("{origin}: `{key}` has a malformed placeholder: {message}")]
     BadPlaceholder {

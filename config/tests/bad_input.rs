@@ -326,6 +326,38 @@ fn unset_placeholder_names_key_variable_and_position() {
     );
 }
 
+/// Regression: `"<redacted>"` copied from `config show` was taken as the password itself.
+#[test]
+fn redaction_marker_in_a_secret_names_file_line_and_key() {
+    let (_dir, path, result) =
+        load_file("[bridge]\nbitcoin_rpc_user = \"alys\"\nbitcoin_rpc_password = \"<redacted>\"\n");
+    assert_eq!(
+        result.unwrap_err().to_string(),
+        format!(
+            "{}:3:1: `bridge.bitcoin_rpc_password` is \"<redacted>\", the placeholder `config \
+             show` prints in place of a secret; give the real value (or a ${{VAR}} placeholder)",
+            path.display()
+        )
+    );
+
+    let (_dir, path, result) =
+        load_file("[governance.auth]\nmethod = { type = \"jwt\", token = \"<redacted>\" }\n");
+    let message = result.unwrap_err().to_string();
+    assert!(
+        message.starts_with(&format!(
+            "{}:2:26: `governance.auth.method.token` is \"<redacted>\"",
+            path.display()
+        )),
+        "{message}"
+    );
+}
+
+#[test]
+fn redaction_marker_outside_a_secret_is_plain_text() {
+    let (_dir, _path, result) = load_file("[system]\nname = \"<redacted>\"\n");
+    assert_eq!(result.unwrap().config.system.name, "<redacted>");
+}
+
 #[test]
 fn malformed_set_flag_and_unknown_environment_are_explained() {
     let err = load(&LoadOptions {

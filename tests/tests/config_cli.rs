@@ -600,3 +600,47 @@ fn empty_governance_token_is_rejected_by_name_in_every_environment() {
         );
     }
 }
+
+/// Regression: `config show` output with a literal secret loaded again with `<redacted>` as the
+/// password.
+#[test]
+fn shown_literal_secret_loaded_back_is_refused_as_the_redaction_placeholder() {
+    let dir = tempfile::tempdir().unwrap();
+    let literal = dir.path().join("literal.toml");
+    std::fs::write(
+        &literal,
+        "[bridge]\nbitcoin_rpc_user = \"alys\"\nbitcoin_rpc_password = \"hunter2\"\n",
+    )
+    .unwrap();
+    let shown = node(
+        &["config", "show", "--config", literal.to_str().unwrap()],
+        &[],
+        dir.path(),
+    );
+    assert!(shown.status.success(), "{}", text(&shown));
+    let copy = dir.path().join("shown.toml");
+    std::fs::write(&copy, &shown.stdout).unwrap();
+
+    let out = node(
+        &["config", "check", "--config", copy.to_str().unwrap()],
+        &[],
+        dir.path(),
+    );
+    let said = text(&out);
+    assert_eq!(out.status.code(), Some(78), "{said}");
+    let shown_text = String::from_utf8_lossy(&shown.stdout);
+    let line = shown_text
+        .lines()
+        .position(|l| l.starts_with("bitcoin_rpc_password = \"<redacted>\""))
+        .expect("the password is shown redacted")
+        + 1;
+    assert!(
+        said.contains(&format!(
+            "{}:{line}:1: `bridge.bitcoin_rpc_password` is \"<redacted>\", the placeholder \
+             `config show` prints in place of a secret",
+            copy.display()
+        )),
+        "{said}"
+    );
+    assert!(!said.contains("hunter2"), "{said}");
+}

@@ -241,7 +241,11 @@ pub fn load(options: &LoadOptions) -> Result<Loaded, ConfigError> {
     check_inactive_sections(&tree, &provenance, &files)?;
     let tree = with_profile(tree, &mut provenance);
     let templates = tree.templates();
+    let holds_marker = tree.holds_text(REDACTED);
     let config = read_config(tree, &mut provenance, &mut unknown_vars)?;
+    if holds_marker {
+        refuse_redacted_secrets(&config, &provenance)?;
+    }
     // Finding secrets means serialising the whole config; do it only when an override's key
     // could name one (every secret field's name passes `looks_secret`, which a test checks).
     let secret_keys: Vec<String> = if overrides.iter().any(|o| looks_secret(&o.key)) {
@@ -265,6 +269,24 @@ pub fn load(options: &LoadOptions) -> Result<Loaded, ConfigError> {
         overrides,
         templates,
     })
+}
+
+/// Fails on the first secret whose value is the redaction marker: `config show` output, where a
+/// literal secret was replaced, loaded back as a config. The secret would be sent as `<redacted>`.
+fn refuse_redacted_secrets(
+    config: &AlysConfig,
+    provenance: &Provenance,
+) -> Result<(), ConfigError> {
+    match collect_secrets(config)
+        .into_iter()
+        .find(|(_, secret)| secret.expose() == REDACTED)
+    {
+        Some((key, _)) => Err(ConfigError::RedactedSecret {
+            origin: provenance.origin_for_error(&key),
+            key,
+        }),
+        None => Ok(()),
+    }
 }
 
 /// The schema's top-level keys, from serialising the defaults once.
