@@ -172,6 +172,18 @@ pub enum ConfigError {
         names: String,
     },
 
+    /// `environment` set inside an environment section, which is chosen by the environment.
+    #[error(
+        "{origin}: `{section}.environment`: an environment section cannot set the environment; \
+         set `environment` at the top level of a file, with $ALYS_ENVIRONMENT or --environment"
+    )]
+    EnvironmentInSection {
+        /// The section name as written.
+        section: String,
+        /// Where `environment` was written.
+        origin: Origin,
+    },
+
     /// An environment section that is not active now but would not load when it is.
     #[error("{source} (in section [{section}], which applies in that environment)")]
     InactiveSection {

@@ -326,6 +326,38 @@ fn unset_placeholder_names_key_variable_and_position() {
     );
 }
 
+/// Regression: `environment = "production"` inside `[dev]` made the node report production
+/// while the production section was never applied.
+#[test]
+fn environment_set_inside_an_environment_section_names_file_line_and_key() {
+    for (text, section, line, column) in [
+        ("[dev]\nenvironment = \"production\"\n", "dev", 2, 1),
+        (
+            "[network]\nmax_peers = 3\n\n[production]\n  environment = \"staging\"\n",
+            "production",
+            5,
+            3,
+        ),
+        (
+            "testing = { environment = \"testing\" }\n",
+            "testing",
+            1,
+            13,
+        ),
+    ] {
+        let (_dir, path, result) = load_file(text);
+        assert_eq!(
+            result.unwrap_err().to_string(),
+            format!(
+                "{}:{line}:{column}: `{section}.environment`: an environment section cannot set \
+                 the environment; set `environment` at the top level of a file, with \
+                 $ALYS_ENVIRONMENT or --environment",
+                path.display()
+            )
+        );
+    }
+}
+
 /// Regression: `"<redacted>"` copied from `config show` was taken as the password itself.
 #[test]
 fn redaction_marker_in_a_secret_names_file_line_and_key() {
