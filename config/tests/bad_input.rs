@@ -80,6 +80,28 @@ fn wrong_case_table_suggests_the_real_one_with_position() {
     );
 }
 
+/// Regression: `[Production.network]` got no suggestion while `[Chain]` did.
+#[test]
+fn wrong_case_environment_section_suggests_the_section_name() {
+    for (header, section) in [("Production.network", "production"), ("DEV", "dev")] {
+        let (_dir, path, result) = load_file(&format!("[{header}]\nmax_peers = 3\n"));
+        let wrong = header.split('.').next().unwrap_or(header);
+        assert_eq!(
+            result.unwrap_err().to_string(),
+            format!(
+                "{}:1:2: unknown key `{wrong}`, did you mean `{section}`?",
+                path.display()
+            )
+        );
+    }
+    let (_dir, _path, result) = load_file("[prodution.network]\nmax_peers = 3\n");
+    let message = result.unwrap_err().to_string();
+    assert!(
+        message.ends_with("unknown key `prodution`, did you mean `production`?"),
+        "{message}"
+    );
+}
+
 #[test]
 fn camel_case_key_suggests_the_snake_case_key() {
     let (_dir, path, result) = load_file("[chain]\nslotDuration = \"2s\"\n");

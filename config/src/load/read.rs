@@ -3,6 +3,7 @@
 
 use super::de::{DeError, NodeDe};
 use super::env::var_for_key;
+use super::file::all_section_names;
 use super::provenance::{Provenance, Source};
 use super::suggest;
 use super::tree::Node;
@@ -52,8 +53,14 @@ pub(super) fn read_config(
                 let parent = parent_of(&path, &field);
                 let key = join(&parent, &field);
                 let origin = provenance.origin_for_error(&key);
-                let suggestion =
-                    suggest::closest(&field, expected.iter().copied()).map(|s| join(&parent, s));
+                // At the top level a file may also name an environment section (`[production]`).
+                let sections = if parent.is_empty() {
+                    all_section_names()
+                } else {
+                    Vec::new()
+                };
+                let candidates = expected.iter().copied().chain(sections);
+                let suggestion = suggest::closest(&field, candidates).map(|s| join(&parent, s));
                 if let Source::Var(var) = &origin.source {
                     unknown_vars.push((var.clone(), suggestion.as_deref().map(var_for_key)));
                     provenance.remove(&key);
