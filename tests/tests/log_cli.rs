@@ -115,3 +115,49 @@ fn verify_of_an_intact_log_names_the_head_and_a_missing_log_exits_2() {
     assert_eq!(out.status.code(), Some(2), "{}", said(&out));
     assert!(said(&out).contains("no event log here"));
 }
+
+/// Regression: `inspect --from 50` past the newest event printed an empty table and exited 0.
+#[test]
+fn inspect_from_past_the_newest_event_exits_2_naming_the_head() {
+    let (_dir, data) = data_with(16);
+    for args in [
+        &["inspect", "--from", "50"][..],
+        &["inspect", "--from", "16", "--json"][..],
+    ] {
+        let out = alys_log(&data, args);
+        let said = said(&out);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {said}");
+        assert!(out.stdout.is_empty(), "{args:?}: {said}");
+        assert!(
+            said.contains(&format!(
+                "error: offset {} is past the newest event (offset 15)",
+                args[2]
+            )),
+            "{args:?}: {said}"
+        );
+    }
+
+    let out = alys_log(&data, &["inspect", "--from", "15"]);
+    assert_eq!(out.status.code(), Some(0), "{}", said(&out));
+    assert_eq!(String::from_utf8_lossy(&out.stdout).lines().count(), 2);
+
+    // An empty selection inside the log is still an empty table, not an error.
+    let out = alys_log(&data, &["inspect", "--from", "5", "--to", "4"]);
+    assert_eq!(out.status.code(), Some(0), "{}", said(&out));
+    let out = alys_log(&data, &["inspect", "--from", "3", "--kind", "actor"]);
+    assert_eq!(out.status.code(), Some(0), "{}", said(&out));
+}
+
+#[test]
+fn inspect_of_an_empty_log_is_an_empty_table_unless_from_is_given() {
+    let (_dir, data) = data_with(0);
+    let out = alys_log(&data, &["inspect"]);
+    assert_eq!(out.status.code(), Some(0), "{}", said(&out));
+    let out = alys_log(&data, &["inspect", "--from", "1"]);
+    assert_eq!(out.status.code(), Some(2), "{}", said(&out));
+    assert!(
+        said(&out).contains("offset 1 is past the newest event (the log is empty)"),
+        "{}",
+        said(&out)
+    );
+}

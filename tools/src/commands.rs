@@ -33,10 +33,16 @@ pub(crate) fn run(cli: &Cli) -> Result<ExitCode, ToolError> {
                     return Err(ToolError::UnknownKind(k.clone()));
                 }
             }
+            let mut listed = envelopes(entries(&cli.data_dir, *from, *to)?).peekable();
+            if *from > 0 && listed.peek().is_none() {
+                // Close the log before it is read again.
+                drop(listed);
+                return past_head_or_empty(&cli.data_dir, *from, *json, &mut out);
+            }
             if !*json {
                 let _ = writeln!(out, "{}", summary::header());
             }
-            for envelope in envelopes(entries(&cli.data_dir, *from, *to)?) {
+            for envelope in listed {
                 let envelope = envelope?;
                 let name = summary::kind_name(&envelope);
                 if kind.as_ref().is_some_and(|k| !name.starts_with(k.as_str())) {
@@ -109,6 +115,27 @@ pub(crate) fn run(cli: &Cli) -> Result<ExitCode, ToolError> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// For an `inspect` that listed nothing from `from`: an error naming the newest event when
+/// `from` is past it, else the empty table.
+fn past_head_or_empty(
+    data_dir: &Path,
+    from: u64,
+    json: bool,
+    out: &mut impl Write,
+) -> Result<ExitCode, ToolError> {
+    let head = entries(data_dir, 0, None)?
+        .last()
+        .transpose()?
+        .map(|(offset, _)| offset);
+    if head.is_none_or(|h| h < from) {
+        return Err(ToolError::PastHead { offset: from, head });
+    }
+    if !json {
+        let _ = writeln!(out, "{}", summary::header());
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn envelopes(entries: Entries) -> impl Iterator<Item = Result<Envelope, ToolError>> {
