@@ -148,6 +148,19 @@ pub enum ConfigError {
         origin: Origin,
     },
 
+    /// A secret whose value is the redaction marker: output of `config show` loaded as config.
+    #[error(
+        "{origin}: `{key}` is \"{marker}\", the placeholder `config show` prints in place of a \
+         secret; give the real value (or a ${{VAR}} placeholder)",
+        marker = crate::secret::REDACTED
+    )]
+    RedactedSecret {
+        /// Dotted key path of the secret.
+        key: String,
+        /// Where the marker was written.
+        origin: Origin,
+    },
+
     /// A `${` without a closing brace or with an empty name.
     #[error("{origin}: `{key}` has a malformed placeholder: {message}")]
     BadPlaceholder {
@@ -166,6 +179,18 @@ pub enum ConfigError {
         path: PathBuf,
         /// The section headers, e.g. `[prod] and [production]`.
         names: String,
+    },
+
+    /// `environment` set inside an environment section, which is chosen by the environment.
+    #[error(
+        "{origin}: `{section}.environment`: an environment section cannot set the environment; \
+         set `environment` at the top level of a file, with $ALYS_ENVIRONMENT or --environment"
+    )]
+    EnvironmentInSection {
+        /// The section name as written.
+        section: String,
+        /// Where `environment` was written.
+        origin: Origin,
     },
 
     /// An environment section that is not active now but would not load when it is.

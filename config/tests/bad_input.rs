@@ -80,6 +80,28 @@ fn wrong_case_table_suggests_the_real_one_with_position() {
     );
 }
 
+/// Regression: `[Production.network]` got no suggestion while `[Chain]` did.
+#[test]
+fn wrong_case_environment_section_suggests_the_section_name() {
+    for (header, section) in [("Production.network", "production"), ("DEV", "dev")] {
+        let (_dir, path, result) = load_file(&format!("[{header}]\nmax_peers = 3\n"));
+        let wrong = header.split('.').next().unwrap_or(header);
+        assert_eq!(
+            result.unwrap_err().to_string(),
+            format!(
+                "{}:1:2: unknown key `{wrong}`, did you mean `{section}`?",
+                path.display()
+            )
+        );
+    }
+    let (_dir, _path, result) = load_file("[prodution.network]\nmax_peers = 3\n");
+    let message = result.unwrap_err().to_string();
+    assert!(
+        message.ends_with("unknown key `prodution`, did you mean `production`?"),
+        "{message}"
+    );
+}
+
 #[test]
 fn camel_case_key_suggests_the_snake_case_key() {
     let (_dir, path, result) = load_file("[chain]\nslotDuration = \"2s\"\n");
@@ -125,6 +147,72 @@ fn unknown_variables_are_all_listed_with_suggestions() {
         message.contains("$ALYS_NETWORK__MAX_PEERZ (did you mean $ALYS_NETWORK__MAX_PEERS?)"),
         "{message}"
     );
+}
+
+/// Regression: `ALYS_ENVIRONMET=production` was passed through as a placeholder variable and the
+/// node ran as development.
+#[test]
+fn slip_in_a_top_level_variable_is_listed_with_the_other_unknown_variables() {
+    let err = load_vars(&[
+        ("ALYS_ENVIRONMET", "production"),
+        ("ALYS_LOGING", "x"),
+        ("ALYS_NETWORK__MAX_PEERZ", "3"),
+        ("ALYS_NODE_ID", "n1"),
+    ])
+    .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "environment variables that match no config key: \
+         $ALYS_ENVIRONMET (did you mean $ALYS_ENVIRONMENT?), \
+         $ALYS_LOGING (did you mean $ALYS_LOGGING?), \
+         $ALYS_NETWORK__MAX_PEERZ (did you mean $ALYS_NETWORK__MAX_PEERS?)"
+    );
+}
+
+#[test]
+fn slip_in_a_top_level_variable_is_accepted_when_a_placeholder_reads_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write(
+        dir.path(),
+        "alys.toml",
+        "[system]\nname = \"${ALYS_LOGING}\"\n",
+    );
+    let vars = BTreeMap::from([("ALYS_LOGING".to_string(), "node-7".to_string())]);
+    let loaded = load(&LoadOptions {
+        files: vec![path],
+        vars,
+        ..Default::default()
+    })
+    .unwrap();
+    assert_eq!(loaded.config.system.name, "node-7");
+}
+
+/// Regression: `ALYS___` and friends made the loader retry the same unknown key forever, growing
+/// without bound. Each load runs on its own thread so that a regression fails instead of hanging.
+#[test]
+fn variable_with_an_empty_key_segment_is_unknown_instead_of_looping() {
+    for var in [
+        "ALYS___",
+        "ALYS____",
+        "ALYS___NETWORK",
+        "ALYS_NETWORK____MAX_PEERS",
+    ] {
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let _ = tx.send(
+                load_vars(&[(var, "3")])
+                    .map(|_| ())
+                    .map_err(|e| e.to_string()),
+            );
+        });
+        let result = rx
+            .recv_timeout(std::time::Duration::from_secs(10))
+            .unwrap_or_else(|_| panic!("loading with ${var} did not finish"));
+        assert_eq!(
+            result.unwrap_err(),
+            format!("environment variables that match no config key: ${var}")
+        );
+    }
 }
 
 #[test]
@@ -258,6 +346,70 @@ fn unset_placeholder_names_key_variable_and_position() {
             path.display()
         )
     );
+}
+
+/// Regression: `environment = "production"` inside `[dev]` made the node report production
+/// while the production section was never applied.
+#[test]
+fn environment_set_inside_an_environment_section_names_file_line_and_key() {
+    for (text, section, line, column) in [
+        ("[dev]\nenvironment = \"production\"\n", "dev", 2, 1),
+        (
+            "[network]\nmax_peers = 3\n\n[production]\n  environment = \"staging\"\n",
+            "production",
+            5,
+            3,
+        ),
+        (
+            "testing = { environment = \"testing\" }\n",
+            "testing",
+            1,
+            13,
+        ),
+    ] {
+        let (_dir, path, result) = load_file(text);
+        assert_eq!(
+            result.unwrap_err().to_string(),
+            format!(
+                "{}:{line}:{column}: `{section}.environment`: an environment section cannot set \
+                 the environment; set `environment` at the top level of a file, with \
+                 $ALYS_ENVIRONMENT or --environment",
+                path.display()
+            )
+        );
+    }
+}
+
+/// Regression: `"<redacted>"` copied from `config show` was taken as the password itself.
+#[test]
+fn redaction_marker_in_a_secret_names_file_line_and_key() {
+    let (_dir, path, result) =
+        load_file("[bridge]\nbitcoin_rpc_user = \"alys\"\nbitcoin_rpc_password = \"<redacted>\"\n");
+    assert_eq!(
+        result.unwrap_err().to_string(),
+        format!(
+            "{}:3:1: `bridge.bitcoin_rpc_password` is \"<redacted>\", the placeholder `config \
+             show` prints in place of a secret; give the real value (or a ${{VAR}} placeholder)",
+            path.display()
+        )
+    );
+
+    let (_dir, path, result) =
+        load_file("[governance.auth]\nmethod = { type = \"jwt\", token = \"<redacted>\" }\n");
+    let message = result.unwrap_err().to_string();
+    assert!(
+        message.starts_with(&format!(
+            "{}:2:26: `governance.auth.method.token` is \"<redacted>\"",
+            path.display()
+        )),
+        "{message}"
+    );
+}
+
+#[test]
+fn redaction_marker_outside_a_secret_is_plain_text() {
+    let (_dir, _path, result) = load_file("[system]\nname = \"<redacted>\"\n");
+    assert_eq!(result.unwrap().config.system.name, "<redacted>");
 }
 
 #[test]

@@ -66,7 +66,7 @@ impl Iterator for RawEntries {
         };
         let (key, value) = entry;
         let Some(offset) = Offset::from_key(&key) else {
-            let reason = BreakReason::MalformedKey { len: key.len() };
+            let reason = BreakReason::MalformedKey { key: key.to_vec() };
             return Some(Err(LogError::Corrupt {
                 offset: self.expected,
                 reason,

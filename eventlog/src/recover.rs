@@ -37,7 +37,7 @@ pub(crate) fn recover_head(tree: &sled::Tree, path: &Path) -> Result<Head, LogEr
     };
     let offset = Offset::from_key(&key).ok_or(LogError::Corrupt {
         offset: 0,
-        reason: BreakReason::MalformedKey { len: key.len() },
+        reason: BreakReason::MalformedKey { key: key.to_vec() },
     })?;
     let tail = checked_envelope(offset.0, &bytes)?;
 

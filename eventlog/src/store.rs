@@ -59,13 +59,7 @@ impl EventLog {
     /// another process or handle has `dir` open.
     pub fn open(dir: &Path) -> Result<EventLog, LogError> {
         let path = dir.to_path_buf();
-        let db = sled::Config::new()
-            .path(dir)
-            .open()
-            .map_err(|e| LogError::from_open(path.clone(), e))?;
-        let tree = db
-            .open_tree(EVENTS_TREE)
-            .map_err(|e| LogError::storage(dir, "open tree", e))?;
+        let (db, tree) = open_tree(dir)?;
         let head = recover_head(&tree, &path)?;
 
         let shared = Arc::new(Shared::new(head));
@@ -253,6 +247,17 @@ impl EventLog {
         report
     }
 
+    /// Checks every entry stored in the log in `dir`, which no handle may hold open, from offset
+    /// 0; see [`verify::verify`]. Unlike [`EventLog::open`] this does not refuse a damaged tail
+    /// or a key that is not an offset: they are the break it reports. Nothing is written and no
+    /// writer is started. Returns [`LogError::Locked`] when another process or handle has `dir`
+    /// open; creates an empty database when there is none.
+    pub fn verify_stored(dir: &Path) -> Result<VerifyReport, LogError> {
+        let (_db, tree) = open_tree(dir)?;
+        let entries = RawEntries::new(tree.iter(), Offset(0), dir.to_path_buf());
+        Ok(verify::verify(entries))
+    }
+
     /// Flushes sled. Appends are already durable when they return, so this is only needed after
     /// writing through [`EventLog::raw_tree`].
     pub fn flush(&self) -> Result<(), LogError> {
@@ -314,6 +319,18 @@ impl Drop for Inner {
         }
         tracing::info!(target: "alys_eventlog", path = %self.path.display(), "event log closed");
     }
+}
+
+/// Opens the sled database in `dir` and its events tree.
+fn open_tree(dir: &Path) -> Result<(sled::Db, sled::Tree), LogError> {
+    let db = sled::Config::new()
+        .path(dir)
+        .open()
+        .map_err(|e| LogError::from_open(dir.to_path_buf(), e))?;
+    let tree = db
+        .open_tree(EVENTS_TREE)
+        .map_err(|e| LogError::storage(dir, "open tree", e))?;
+    Ok((db, tree))
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {

@@ -19,11 +19,11 @@ pub enum BreakReason {
         /// The version byte found.
         found: u8,
     },
-    /// The sled key is not an eight-byte offset.
-    #[error("malformed key of {len} bytes")]
+    /// A sled key that is not an eight-byte offset: an entry written by something else.
+    #[error("stored key {} ({} bytes) is not an offset", hex::encode(key), key.len())]
     MalformedKey {
-        /// The key's length.
-        len: usize,
+        /// The key as stored.
+        key: Vec<u8>,
     },
     /// The envelope stored under the key names another offset (entries moved or swapped).
     #[error("stored under key {key} but the envelope says offset {stored}")]

@@ -2,9 +2,10 @@
 //! message naming the place for every bad input, the upstream files accepted, secrets redacted.
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::{Command, Output, Stdio};
+use std::time::Duration;
 
-use alys_tests::{bin, fixture};
+use alys_tests::{bin, fixture, wait_for};
 
 const JWT: &str = "jwt-cli-secret-55";
 const REFRESH: &str = "refresh-cli-secret-66";
@@ -22,6 +23,26 @@ fn node(args: &[&str], env: &[(&str, &str)], cwd: &Path) -> Output {
         cmd.env(k, v);
     }
     cmd.output().unwrap()
+}
+
+/// Like [`node`], but kills the process and fails the test if it has not exited within `limit`.
+fn node_within(limit: Duration, args: &[&str], env: &[(&str, &str)], cwd: &Path) -> Output {
+    let mut cmd = Command::new(bin("alys-node"));
+    cmd.args(args)
+        .current_dir(cwd)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap())
+        .envs(env.iter().copied())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = cmd.spawn().unwrap();
+    let exited = wait_for(limit, || child.try_wait().unwrap());
+    if exited.is_none() {
+        child.kill().unwrap();
+        child.wait().unwrap();
+        panic!("alys-node {args:?} with {env:?} did not exit within {limit:?}");
+    }
+    child.wait_with_output().unwrap()
 }
 
 fn text(output: &Output) -> String {
@@ -489,4 +510,137 @@ fn run_with_a_rejected_config_says_why_even_when_the_log_level_is_the_problem() 
     let said = text(&out);
     assert_eq!(out.status.code(), Some(78), "{said}");
     assert!(said.contains("logging.level"), "{said}");
+}
+
+/// Regression: an `ALYS_` variable with an empty first key segment made `config check` and `run`
+/// loop forever with memory growing.
+#[test]
+fn variable_with_an_empty_key_segment_exits_78_instead_of_hanging() {
+    let dir = tempfile::tempdir().unwrap();
+    for (var, command) in [
+        ("ALYS___", &["config", "check"][..]),
+        ("ALYS____", &["config", "check"][..]),
+        ("ALYS___NETWORK", &["run", "--data-dir", "data"][..]),
+    ] {
+        let out = node_within(Duration::from_secs(30), command, &[(var, "3")], dir.path());
+        let said = text(&out);
+        assert_eq!(out.status.code(), Some(78), "{var}: {said}");
+        assert!(
+            said.contains(&format!(
+                "environment variables that match no config key: ${var}\n"
+            )),
+            "{var}: {said}"
+        );
+    }
+}
+
+/// Regression: `ALYS_ENVIRONMET=production config check` reported a valid development config.
+#[test]
+fn mistyped_top_level_variable_exits_78_with_the_real_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = node(
+        &["config", "check"],
+        &[("ALYS_ENVIRONMET", "production")],
+        dir.path(),
+    );
+    let said = text(&out);
+    assert_eq!(out.status.code(), Some(78), "{said}");
+    assert!(
+        said.contains(
+            "environment variables that match no config key: \
+             $ALYS_ENVIRONMET (did you mean $ALYS_ENVIRONMENT?)"
+        ),
+        "{said}"
+    );
+}
+
+/// Regression: `GOVERNANCE_JWT_TOKEN=` (set but empty) passed `config check` in production once
+/// the certificates were in place.
+#[test]
+fn empty_governance_token_is_rejected_by_name_in_every_environment() {
+    let dir = tempfile::tempdir().unwrap();
+    let certs = dir.path().join("certs");
+    std::fs::create_dir(&certs).unwrap();
+    for name in [
+        "governance-ca.pem",
+        "governance-client.pem",
+        "governance-client.key",
+    ] {
+        std::fs::write(certs.join(name), "placeholder\n").unwrap();
+    }
+    let upstream = fixture("upstream/governance-stream.toml");
+    // The upstream file's [dev] section switches auth off; this one keeps jwt in development.
+    let plain = dir.path().join("jwt.toml");
+    std::fs::write(
+        &plain,
+        "[governance.auth]\nmethod = { type = \"jwt\", token = \"${GOVERNANCE_JWT_TOKEN}\" }\n",
+    )
+    .unwrap();
+    for (environment, file) in [("production", &upstream), ("development", &plain)] {
+        let check = |token: &str| {
+            let args = [
+                "config",
+                "check",
+                "--environment",
+                environment,
+                "--config",
+                file.to_str().unwrap(),
+            ];
+            node(&args, &[("GOVERNANCE_JWT_TOKEN", token)], dir.path())
+        };
+        let out = check(JWT);
+        assert_eq!(out.status.code(), Some(0), "{environment}: {}", text(&out));
+
+        let out = check("");
+        let said = text(&out);
+        assert_eq!(out.status.code(), Some(78), "{environment}: {said}");
+        assert!(
+            said.contains("error: governance.auth.method.token: is empty"),
+            "{environment}: {said}"
+        );
+    }
+}
+
+/// Regression: `config show` output with a literal secret loaded again with `<redacted>` as the
+/// password.
+#[test]
+fn shown_literal_secret_loaded_back_is_refused_as_the_redaction_placeholder() {
+    let dir = tempfile::tempdir().unwrap();
+    let literal = dir.path().join("literal.toml");
+    std::fs::write(
+        &literal,
+        "[bridge]\nbitcoin_rpc_user = \"alys\"\nbitcoin_rpc_password = \"hunter2\"\n",
+    )
+    .unwrap();
+    let shown = node(
+        &["config", "show", "--config", literal.to_str().unwrap()],
+        &[],
+        dir.path(),
+    );
+    assert!(shown.status.success(), "{}", text(&shown));
+    let copy = dir.path().join("shown.toml");
+    std::fs::write(&copy, &shown.stdout).unwrap();
+
+    let out = node(
+        &["config", "check", "--config", copy.to_str().unwrap()],
+        &[],
+        dir.path(),
+    );
+    let said = text(&out);
+    assert_eq!(out.status.code(), Some(78), "{said}");
+    let shown_text = String::from_utf8_lossy(&shown.stdout);
+    let line = shown_text
+        .lines()
+        .position(|l| l.starts_with("bitcoin_rpc_password = \"<redacted>\""))
+        .expect("the password is shown redacted")
+        + 1;
+    assert!(
+        said.contains(&format!(
+            "{}:{line}:1: `bridge.bitcoin_rpc_password` is \"<redacted>\", the placeholder \
+             `config show` prints in place of a secret",
+            copy.display()
+        )),
+        "{said}"
+    );
+    assert!(!said.contains("hunter2"), "{said}");
 }

@@ -25,7 +25,7 @@ pub(crate) enum Command {
         /// actor_snapshot).
         #[arg(long)]
         kind: Option<String>,
-        /// First offset to list.
+        /// First offset to list; past the newest event is an error.
         #[arg(long, default_value_t = 0)]
         from: u64,
         /// Last offset to list (inclusive).

@@ -1,19 +1,18 @@
 //! The `alys-log` subcommands.
 
-use std::cell::RefCell;
 use std::io::Write;
+use std::path::Path;
 use std::process::ExitCode;
-use std::rc::Rc;
 
 use alys_eventlog::codec::decode_envelope;
 use alys_eventlog::event::KindFilter;
 use alys_eventlog::export::envelope_to_json;
 use alys_eventlog::projection::{ActiveConfig, Projection};
-use alys_eventlog::{verify, Envelope, LogError};
+use alys_eventlog::Envelope;
 
 use crate::cli::{Cli, Command};
 use crate::error::ToolError;
-use crate::source::{entries, Entries};
+use crate::source::{self, entries, Entries};
 use crate::{history, replay, summary};
 
 /// Runs one command; a broken chain gives exit status 1, other failures an error.
@@ -30,10 +29,16 @@ pub(crate) fn run(cli: &Cli) -> Result<ExitCode, ToolError> {
                 .as_deref()
                 .map(|k| KindFilter::parse(k).ok_or_else(|| ToolError::UnknownKind(k.to_owned())))
                 .transpose()?;
+            let mut listed = envelopes(entries(&cli.data_dir, *from, *to)?).peekable();
+            if *from > 0 && listed.peek().is_none() {
+                // Close the log before it is read again.
+                drop(listed);
+                return past_head_or_empty(&cli.data_dir, *from, *json, &mut out);
+            }
             if !*json {
                 let _ = writeln!(out, "{}", summary::header());
             }
-            for envelope in envelopes(entries(&cli.data_dir, *from, *to)?) {
+            for envelope in listed {
                 let envelope = envelope?;
                 if filter.as_ref().is_some_and(|f| !f.matches(envelope.kind())) {
                     continue;
@@ -61,7 +66,7 @@ pub(crate) fn run(cli: &Cli) -> Result<ExitCode, ToolError> {
             history::audit(entries(&cli.data_dir, 0, None)?, key, &mut out)?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Verify => verify_chain(entries(&cli.data_dir, 0, None)?, &mut out),
+        Command::Verify => verify_chain(&cli.data_dir, &mut out),
         Command::Show { offset } => {
             let envelope = envelopes(entries(&cli.data_dir, *offset, Some(*offset))?)
                 .next()
@@ -108,6 +113,27 @@ pub(crate) fn run(cli: &Cli) -> Result<ExitCode, ToolError> {
     }
 }
 
+/// For an `inspect` that listed nothing from `from`: an error naming the newest event when
+/// `from` is past it, else the empty table.
+fn past_head_or_empty(
+    data_dir: &Path,
+    from: u64,
+    json: bool,
+    out: &mut impl Write,
+) -> Result<ExitCode, ToolError> {
+    let head = entries(data_dir, 0, None)?
+        .last()
+        .transpose()?
+        .map(|(offset, _)| offset);
+    if head.is_none_or(|h| h < from) {
+        return Err(ToolError::PastHead { offset: from, head });
+    }
+    if !json {
+        let _ = writeln!(out, "{}", summary::header());
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
 fn envelopes(entries: Entries) -> impl Iterator<Item = Result<Envelope, ToolError>> {
     entries.map(|entry| {
         let (offset, bytes) = entry?;
@@ -118,21 +144,8 @@ fn envelopes(entries: Entries) -> impl Iterator<Item = Result<Envelope, ToolErro
     })
 }
 
-fn verify_chain(entries: Entries, out: &mut impl Write) -> Result<ExitCode, ToolError> {
-    // A read error must fail the command, not look like the end of a short, valid log.
-    let read_error: Rc<RefCell<Option<ToolError>>> = Rc::default();
-    let sink = read_error.clone();
-    let stream = entries.map_while(move |e| match e {
-        Ok(entry) => Some(Ok::<_, LogError>(entry)),
-        Err(error) => {
-            *sink.borrow_mut() = Some(error);
-            None
-        }
-    });
-    let report = verify::verify(stream);
-    if let Some(error) = read_error.borrow_mut().take() {
-        return Err(error);
-    }
+fn verify_chain(data_dir: &Path, out: &mut impl Write) -> Result<ExitCode, ToolError> {
+    let report = source::verify_chain(data_dir)?;
     if let Some(error) = report.read_error {
         return Err(error.into());
     }

@@ -1,8 +1,11 @@
 //! Where `alys-log` reads stored entries from: the sled database itself when no node holds it,
 //! else the running node's socket. Both give the same bytes, so every command behaves the same.
 
+use std::cell::RefCell;
 use std::path::Path;
+use std::rc::Rc;
 
+use alys_eventlog::verify::{self, VerifyReport};
 use alys_eventlog::{remote, EventLog, LogError};
 
 use crate::error::ToolError;
@@ -51,6 +54,39 @@ pub(crate) fn entries(data_dir: &Path, from: u64, to: Option<u64>) -> Result<Ent
             Ok(Box::new(remote.map(|e| e.map_err(ToolError::Remote))))
         }
         Err(e) => Err(e.into()),
+    }
+}
+
+/// Checks the whole stored chain of the log in `data_dir`. Read from sled, every stored entry is
+/// checked as it is, so a damaged newest entry or a foreign key is a break here although
+/// [`entries`] (which opens the log as a node would) refuses it.
+pub(crate) fn verify_chain(data_dir: &Path) -> Result<VerifyReport, ToolError> {
+    let db = data_dir.join("eventlog");
+    if !db.is_dir() {
+        return Err(ToolError::NoLog {
+            path: data_dir.to_owned(),
+        });
+    }
+    match EventLog::verify_stored(&db) {
+        Err(LogError::Locked { .. }) => {}
+        other => return Ok(other?),
+    }
+
+    // A read error must fail the command, not look like the end of a short, valid log.
+    let read_error: Rc<RefCell<Option<ToolError>>> = Rc::default();
+    let sink = read_error.clone();
+    let stream = entries(data_dir, 0, None)?.map_while(move |e| match e {
+        Ok(entry) => Some(Ok::<_, LogError>(entry)),
+        Err(error) => {
+            *sink.borrow_mut() = Some(error);
+            None
+        }
+    });
+    let report = verify::verify(stream);
+    let error = read_error.borrow_mut().take();
+    match error {
+        Some(error) => Err(error),
+        None => Ok(report),
     }
 }
 

@@ -5,10 +5,12 @@
 //! field name's own `_` stays unambiguous. A variable without `__` is a config variable only when
 //! it names a top-level key (`ALYS_ENVIRONMENT`); others such as `ALYS_NODE_ID` are left for
 //! `${...}` placeholders, unless they start with a section name, which is almost always a
-//! missing `__` and is reported.
+//! missing `__`, or are a slip of a top-level key's variable (`ALYS_ENVIRONMET`) that no
+//! placeholder uses; both are reported.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
+use super::suggest;
 use crate::error::ConfigError;
 
 /// The prefix of configuration variables.
@@ -44,11 +46,13 @@ pub fn var_for_key(key: &str) -> String {
 }
 
 /// Picks the configuration variables out of `vars`. `top_level` holds the schema's top-level
-/// key names. Variables that look like a config variable with a missing `__` are returned as
-/// unknown, with a suggestion.
+/// key names; `placeholders` the variables the loaded files' `${...}` read. Variables that look
+/// like a config variable with a missing `__`, or with a slip in a top-level key's name and
+/// read by no placeholder, are returned as unknown, with a suggestion.
 pub(crate) fn scan(
     vars: &BTreeMap<String, String>,
     top_level: &[String],
+    placeholders: &BTreeSet<String>,
 ) -> Result<(Vec<EnvAssignment>, UnknownVars), ConfigError> {
     let mut out = Vec::new();
     let mut unknown = Vec::new();
@@ -58,7 +62,14 @@ pub(crate) fn scan(
         };
         let lower = rest.to_ascii_lowercase();
         let key = if rest.contains("__") {
-            lower.split("__").collect::<Vec<_>>().join(".")
+            let segments: Vec<&str> = lower.split("__").collect();
+            // `ALYS___`, `ALYS_NETWORK____MAX_PEERS`: an empty segment names no key, and a key
+            // path with one cannot be laid into the tree or taken out of it again.
+            if segments.iter().any(|s| s.is_empty()) {
+                unknown.push((var.clone(), None));
+                continue;
+            }
+            segments.join(".")
         } else if top_level.contains(&lower) {
             lower
         } else {
@@ -71,6 +82,11 @@ pub(crate) fn scan(
                     var.clone(),
                     Some(var_for_key(&format!("{section}.{field}"))),
                 ));
+            } else if !placeholders.contains(var) {
+                if let Some(key) = suggest::near_miss(&lower, top_level.iter().map(String::as_str))
+                {
+                    unknown.push((var.clone(), Some(var_for_key(key))));
+                }
             }
             continue;
         };
@@ -127,6 +143,7 @@ mod tests {
         let (got, unknown) = scan(
             &vars(&[("ALYS_BRIDGE__BITCOIN_RPC_URL", "http://x:1")]),
             &top(),
+            &BTreeSet::new(),
         )
         .unwrap();
         assert_eq!(got[0].key, "bridge.bitcoin_rpc_url");
@@ -138,6 +155,7 @@ mod tests {
         let (got, unknown) = scan(
             &vars(&[("ALYS_NODE_ID", "n1"), ("ALYS_ENVIRONMENT", "prod")]),
             &top(),
+            &BTreeSet::new(),
         )
         .unwrap();
         assert_eq!(got.len(), 1);
@@ -147,7 +165,12 @@ mod tests {
 
     #[test]
     fn missing_double_underscore_is_reported_with_the_fixed_name() {
-        let (_, unknown) = scan(&vars(&[("ALYS_BRIDGE_BITCOIN_RPC_URL", "x")]), &top()).unwrap();
+        let (_, unknown) = scan(
+            &vars(&[("ALYS_BRIDGE_BITCOIN_RPC_URL", "x")]),
+            &top(),
+            &BTreeSet::new(),
+        )
+        .unwrap();
         assert_eq!(
             unknown,
             vec![(
@@ -158,8 +181,46 @@ mod tests {
     }
 
     #[test]
+    fn empty_key_segment_is_unknown_without_a_suggestion() {
+        for var in [
+            "ALYS___",
+            "ALYS____",
+            "ALYS___BRIDGE",
+            "ALYS_BRIDGE____BITCOIN_RPC_URL",
+            "ALYS_BRIDGE__",
+        ] {
+            let (got, unknown) = scan(&vars(&[(var, "3")]), &top(), &BTreeSet::new()).unwrap();
+            assert!(got.is_empty(), "{var}: {got:?}");
+            assert_eq!(unknown, vec![(var.to_string(), None)]);
+        }
+    }
+
+    #[test]
+    fn slip_in_a_top_level_name_is_reported_unless_a_placeholder_reads_it() {
+        let slip = vars(&[("ALYS_ENVIRONMET", "production"), ("ALYS_NODE_ID", "n1")]);
+        let (got, unknown) = scan(&slip, &top(), &BTreeSet::new()).unwrap();
+        assert!(got.is_empty());
+        assert_eq!(
+            unknown,
+            vec![(
+                "ALYS_ENVIRONMET".to_string(),
+                Some("ALYS_ENVIRONMENT".to_string())
+            )]
+        );
+
+        let read = BTreeSet::from(["ALYS_ENVIRONMET".to_string()]);
+        let (_, unknown) = scan(&slip, &top(), &read).unwrap();
+        assert!(unknown.is_empty());
+    }
+
+    #[test]
     fn empty_value_names_the_variable() {
-        let err = scan(&vars(&[("ALYS_BRIDGE__BITCOIN_RPC_URL", "")]), &top()).unwrap_err();
+        let err = scan(
+            &vars(&[("ALYS_BRIDGE__BITCOIN_RPC_URL", "")]),
+            &top(),
+            &BTreeSet::new(),
+        )
+        .unwrap_err();
         assert!(
             matches!(err, ConfigError::EmptyVariable { var } if var == "ALYS_BRIDGE__BITCOIN_RPC_URL")
         );
@@ -173,6 +234,7 @@ mod tests {
                 ("ALYS_BRIDGE__BITCOIN_RPC_USER", "new"),
             ]),
             &top(),
+            &BTreeSet::new(),
         )
         .unwrap();
         assert_eq!(got.len(), 1);

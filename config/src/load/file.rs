@@ -122,6 +122,16 @@ pub(crate) fn read(
                 section: Some(key.to_owned()),
                 ..reader
             };
+            // The environment chooses the section, so a section cannot choose the environment.
+            if let Some((set, _)) = item
+                .as_table_like()
+                .and_then(|t| t.get_key_value("environment"))
+            {
+                return Err(ConfigError::EnvironmentInSection {
+                    section: key.to_owned(),
+                    origin: section_reader.origin_at(set.span().map_or(0, |s| s.start)),
+                });
+            }
             let node = section_reader.item(item, &mut String::new())?;
             sections.insert(key.to_owned(), node);
             section_positions.insert(key.to_owned(), section_reader.positions);

@@ -17,7 +17,8 @@ mod sections;
 mod suggest;
 mod tree;
 
-use std::collections::BTreeMap;
+use std::cell::RefCell;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
@@ -121,7 +122,12 @@ pub fn load(options: &LoadOptions) -> Result<Loaded, ConfigError> {
     {
         return Err(ConfigError::VariableNotUtf8 { var: var.clone() });
     }
-    let lookup = |name: &str| options.vars.get(name).cloned();
+    // Remember what the placeholders read: such a variable is the files' own, whatever its name.
+    let placeholders = RefCell::new(BTreeSet::new());
+    let lookup = |name: &str| {
+        placeholders.borrow_mut().insert(name.to_owned());
+        options.vars.get(name).cloned()
+    };
     let mut files = options
         .files
         .iter()
@@ -135,7 +141,8 @@ pub fn load(options: &LoadOptions) -> Result<Loaded, ConfigError> {
         }
     }
     let top_level = top_level_keys();
-    let (assignments, mut unknown_vars) = env::scan(&options.vars, top_level)?;
+    let (assignments, mut unknown_vars) =
+        env::scan(&options.vars, top_level, &placeholders.borrow())?;
     let sets = parse_sets(&options.sets)?;
 
     let mut tree = Node::table();
@@ -245,7 +252,11 @@ pub fn load(options: &LoadOptions) -> Result<Loaded, ConfigError> {
     check_inactive_sections(&tree, &provenance, &files)?;
     let tree = with_profile(tree, &mut provenance);
     let templates = tree.templates();
+    let holds_marker = tree.holds_text(REDACTED);
     let config = read_config(tree, &mut provenance, &mut unknown_vars)?;
+    if holds_marker {
+        refuse_redacted_secrets(&config, &provenance)?;
+    }
     // Finding secrets means serialising the whole config; do it only when an override's key
     // could name one (every secret field's name passes `looks_secret`, which a test checks).
     let secret_keys: Vec<String> = if overrides.iter().any(|o| looks_secret(&o.key)) {
@@ -269,6 +280,24 @@ pub fn load(options: &LoadOptions) -> Result<Loaded, ConfigError> {
         overrides,
         templates,
     })
+}
+
+/// Fails on the first secret whose value is the redaction marker: `config show` output, where a
+/// literal secret was replaced, loaded back as a config. The secret would be sent as `<redacted>`.
+fn refuse_redacted_secrets(
+    config: &AlysConfig,
+    provenance: &Provenance,
+) -> Result<(), ConfigError> {
+    match collect_secrets(config)
+        .into_iter()
+        .find(|(_, secret)| secret.expose() == REDACTED)
+    {
+        Some((key, _)) => Err(ConfigError::RedactedSecret {
+            origin: provenance.origin_for_error(&key),
+            key,
+        }),
+        None => Ok(()),
+    }
 }
 
 /// The schema's top-level keys, from serialising the defaults once.

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use super::de::{DeError, NodeDe};
 use super::env::var_for_key;
+use super::file::all_section_names;
 use super::provenance::{Provenance, Source};
 use super::suggest;
 use super::tree::{split_path, Node, Step};
@@ -54,13 +55,25 @@ pub(super) fn read_config(
                 let parent = parent_of(&path, &field);
                 let key = join(&parent, &field);
                 let origin = provenance.origin_for_error(&key);
-                let suggestion =
-                    suggest::closest(&field, expected.iter().copied()).map(|s| join(&parent, s));
+                // At the top level a file may also name an environment section (`[production]`).
+                let sections = if parent.is_empty() {
+                    all_section_names()
+                } else {
+                    Vec::new()
+                };
+                let candidates = expected.iter().copied().chain(sections);
+                let suggestion = suggest::closest(&field, candidates).map(|s| join(&parent, s));
                 if let Source::Var(var) = &origin.source {
                     unknown_vars.push((var.clone(), suggestion.as_deref().map(var_for_key)));
-                    tree.remove(&key);
                     provenance.remove(&key);
-                    continue;
+                    // Retry only when the key is gone; otherwise the same error would come back
+                    // forever.
+                    if tree.remove(&key) {
+                        continue;
+                    }
+                    return Err(ConfigError::UnknownVariables {
+                        vars: std::mem::take(unknown_vars),
+                    });
                 }
                 return Err(ConfigError::UnknownKey {
                     suggestion,

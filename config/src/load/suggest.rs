@@ -21,6 +21,18 @@ pub(crate) fn closest<'a>(
     best.map(|(c, _)| c)
 }
 
+/// The candidate `wrong` is most likely a slip of, when it is only a slip: [`closest`], kept only
+/// when it equals `wrong` once case and `_` are ignored or is at most two edits away (one for
+/// names of five letters or fewer, where two edits make most names alike).
+pub(crate) fn near_miss<'a>(
+    wrong: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
+    let folded = fold(wrong);
+    let allowed = if folded.len() <= 5 { 1 } else { 2 };
+    closest(wrong, candidates).filter(|c| strsim::damerau_levenshtein(&folded, &fold(c)) <= allowed)
+}
+
 fn fold(name: &str) -> String {
     name.chars()
         .filter(|c| *c != '_' && *c != '-')
@@ -47,6 +59,19 @@ mod tests {
             closest("endpont", ["enabled", "endpoints", "auth"]),
             Some("endpoints")
         );
+    }
+
+    #[test]
+    fn near_miss_takes_slips_and_leaves_other_names() {
+        let top = ["environment", "logging", "network", "sync", "admin"];
+        assert_eq!(near_miss("environmet", top), Some("environment"));
+        assert_eq!(near_miss("enviroment", top), Some("environment"));
+        assert_eq!(near_miss("environ_ment", top), Some("environment"));
+        assert_eq!(near_miss("loging", top), Some("logging"));
+        assert_eq!(near_miss("synk", top), Some("sync"));
+        assert_eq!(near_miss("node_id", top), None);
+        assert_eq!(near_miss("networks_id", top), None);
+        assert_eq!(near_miss("env", top), None);
     }
 
     #[test]

@@ -154,6 +154,17 @@ impl Node {
         out
     }
 
+    /// Whether any string or text below this node is exactly `text`.
+    pub(crate) fn holds_text(&self, text: &str) -> bool {
+        match self {
+            Node::Table(map) | Node::Inline(map) => map.values().any(|n| n.holds_text(text)),
+            Node::Array(items) => items.iter().any(|n| n.holds_text(text)),
+            Node::Str { value, .. } => value == text,
+            Node::Text(t) => t == text,
+            _ => false,
+        }
+    }
+
     /// Calls `visit` for every node with its dotted key path, parents before children.
     pub(crate) fn walk(&self, path: &mut String, visit: &mut dyn FnMut(&str, &Node)) {
         visit(path, self);

@@ -17,6 +17,7 @@
 //! | `federation.threshold` | signature and peg-out thresholds against the member counts |
 //! | `memory.budget` | cache sizes against `system.memory.max_heap_mb` |
 //! | `chain.spec` | the chain spec file loads, is sound and matches `chain.chain_id` |
+//! | `secret.empty` | credentials set but empty (the auth method's token or key, RPC password) |
 
 mod actors;
 mod cross;
@@ -24,6 +25,7 @@ mod governance;
 mod logging;
 mod network;
 mod ranges;
+mod secrets;
 
 use super::Rule;
 
@@ -36,6 +38,7 @@ pub fn builtin() -> Vec<Box<dyn Rule>> {
     rules.extend(actors::rules());
     rules.extend(governance::rules());
     rules.extend(cross::rules());
+    rules.extend(secrets::rules());
     rules
 }
 

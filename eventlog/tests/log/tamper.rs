@@ -123,3 +123,90 @@ fn open_refuses_a_damaged_tail_without_truncating() {
         .expect("still there");
     assert_eq!(kept.to_vec(), damaged);
 }
+
+/// A closed log with `n` events in a fresh directory, and that directory.
+fn closed_log_with(n: u64) -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("eventlog");
+    let log = EventLog::open(&path).expect("open");
+    for i in 0..n {
+        log.append(&reload(&format!("t{i}"))).expect("append");
+    }
+    log.close().expect("close");
+    (dir, path)
+}
+
+/// Rewrites the value under `key` of a closed log through sled itself.
+fn tamper(path: &std::path::Path, key: &[u8], edit: impl FnOnce(Option<Vec<u8>>) -> Vec<u8>) {
+    let db = sled::open(path).expect("raw open");
+    let tree = db.open_tree("events").expect("tree");
+    let old = tree.get(key).expect("read").map(|v| v.to_vec());
+    tree.insert(key, edit(old)).expect("insert");
+    db.flush().expect("flush");
+}
+
+#[test]
+fn stored_check_names_a_changed_or_cut_newest_entry_that_open_refuses() {
+    type Edit = fn(Option<Vec<u8>>) -> Vec<u8>;
+    let edits: [(&str, Edit); 2] = [
+        ("changed byte", |old| {
+            let mut bytes = old.expect("present");
+            let middle = bytes.len() / 2;
+            bytes[middle] ^= 0x01;
+            bytes
+        }),
+        ("cut in half", |old| {
+            let mut bytes = old.expect("present");
+            bytes.truncate(bytes.len() / 2);
+            bytes
+        }),
+    ];
+    for (what, edit) in edits {
+        let (_dir, path) = closed_log_with(4);
+        tamper(&path, &Offset(3).to_key(), edit);
+        assert!(EventLog::open(&path).is_err(), "{what}: open refuses");
+
+        let report = EventLog::verify_stored(&path).expect("verify runs");
+        let brk = report.first_break.expect("break");
+        assert_eq!(brk.offset, 3, "{what}: {brk}");
+        assert!(
+            matches!(
+                brk.reason,
+                BreakReason::HashMismatch { .. } | BreakReason::Undecodable(_)
+            ),
+            "{what}: {brk}"
+        );
+        assert_eq!(report.checked, 3, "{what}");
+        assert!(report.read_error.is_none(), "{what}");
+    }
+}
+
+#[test]
+fn stored_check_names_a_foreign_key_after_or_before_the_offsets() {
+    for junk in [&b"junk"[..], &b"\x00"[..]] {
+        let (_dir, path) = closed_log_with(3);
+        tamper(&path, junk, |_| b"not an envelope".to_vec());
+
+        let brk = EventLog::verify_stored(&path)
+            .expect("verify runs")
+            .first_break
+            .expect("break");
+        assert!(
+            matches!(&brk.reason, BreakReason::MalformedKey { key } if key == junk),
+            "{brk}"
+        );
+        assert!(
+            brk.to_string()
+                .contains(&format!("stored key {} ", hex::encode(junk))),
+            "{brk}"
+        );
+    }
+}
+
+#[test]
+fn stored_check_of_an_intact_log_reaches_the_head() {
+    let (_dir, path) = closed_log_with(5);
+    let report = EventLog::verify_stored(&path).expect("verify runs");
+    assert!(report.is_intact(), "{report}");
+    assert_eq!(report.head.map(|(o, _)| o), Some(Offset(4)));
+}
