@@ -51,7 +51,11 @@ fn restart_latency(c: &mut Criterion) {
         children: vec![child],
         jitter: Jitter::None,
         escalations: tx,
-        limits: alys_node::actors::TreeLimits::default(),
+        // Every iteration is a failure restart; the tree-wide limit must not end the run.
+        limits: alys_node::actors::TreeLimits {
+            max_restarts: u32::MAX,
+            ..alys_node::actors::TreeLimits::default()
+        },
     };
     let root = runtime.block_on(async { Actor::spawn(None, RootActor, args).await.unwrap().0 });
 
