@@ -76,6 +76,20 @@ fn load_merge_validate(c: &mut Criterion) {
     c.bench_function("load+merge only", |b| {
         b.iter(|| load(&options).expect("loads"))
     });
+    // The floor under the loader: parsing the same two files with `toml_edit`, nothing else.
+    let texts: Vec<String> = options
+        .files
+        .iter()
+        .map(|f| std::fs::read_to_string(f).expect("bench input"))
+        .collect();
+    c.bench_function("toml_edit parse of the two files only", |b| {
+        b.iter(|| {
+            texts
+                .iter()
+                .map(|t| toml_edit::Document::parse(t.as_str()).expect("parses"))
+                .count()
+        })
+    });
 }
 
 criterion_group!(benches, load_merge_validate);

@@ -85,10 +85,14 @@ pub fn serve_with(
 impl Drop for Server {
     fn drop(&mut self) {
         self.stop.store(true, Ordering::Release);
-        // Wake the accept loop so it sees the flag.
-        let _ = UnixStream::connect(&self.path);
+        // Wake the accept loop so it sees the flag. When the socket file is gone (someone
+        // removed the data directory) nothing can wake it: leave the thread to end with the
+        // process rather than wait for it forever.
+        let woken = UnixStream::connect(&self.path).is_ok();
         if let Some(t) = self.thread.take() {
-            let _ = t.join();
+            if woken {
+                let _ = t.join();
+            }
         }
         let _ = std::fs::remove_file(&self.path);
     }

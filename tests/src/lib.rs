@@ -61,3 +61,34 @@ pub fn send_signal(pid: u32, signal: i32) {
     let rc = unsafe { libc::kill(pid as libc::pid_t, signal) };
     assert_eq!(rc, 0, "kill({pid}, {signal}) failed");
 }
+
+/// A child process that is killed and reaped when dropped, so that a test that fails half-way
+/// leaves no node running behind it.
+#[derive(Debug)]
+pub struct KillOnDrop(Option<std::process::Child>);
+
+impl KillOnDrop {
+    /// Takes charge of `child`.
+    pub fn new(child: std::process::Child) -> Self {
+        KillOnDrop(Some(child))
+    }
+
+    /// The process id.
+    pub fn id(&self) -> u32 {
+        self.0.as_ref().map_or(0, std::process::Child::id)
+    }
+
+    /// The child, to wait for or to read its pipes; still killed on drop if it runs.
+    pub fn child(&mut self) -> &mut std::process::Child {
+        self.0.as_mut().expect("child present until dropped")
+    }
+}
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.0.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}

@@ -246,3 +246,34 @@ fn tampering_with_one_stored_byte_is_named_by_offset() {
         "{said}"
     );
 }
+
+/// Regression: the socket servers woke their accept loops by connecting to their own socket
+/// files, so with the data directory removed under a running node SIGTERM never finished.
+#[test]
+fn sigterm_still_stops_a_node_whose_data_directory_was_removed() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let mut cmd = node_command();
+    let mut node = cmd
+        .arg("run")
+        .arg("--data-dir")
+        .arg(&data)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    wait_for(Duration::from_secs(60), || {
+        std::os::unix::net::UnixStream::connect(data.join("control.sock"))
+            .ok()
+            .map(|_| ())
+    })
+    .expect("node serves its control socket");
+    std::fs::remove_dir_all(&data).unwrap();
+
+    send_signal(node.id(), libc::SIGTERM);
+    let status = wait_for(Duration::from_secs(30), || node.try_wait().unwrap());
+    if status.is_none() {
+        let _ = node.kill();
+    }
+    assert!(status.is_some(), "node still running 30 s after SIGTERM");
+}

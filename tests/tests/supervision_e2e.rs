@@ -4,13 +4,13 @@
 
 use std::io::Read;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use alys_tests::node::node_command;
-use alys_tests::{bin, send_signal, wait_for};
+use alys_tests::{bin, send_signal, wait_for, KillOnDrop};
 
-fn start(data: &Path, sets: &[&str]) -> Child {
+fn start(data: &Path, sets: &[&str]) -> KillOnDrop {
     let mut cmd = node_command();
     cmd.arg("run")
         .arg("--data-dir")
@@ -19,10 +19,12 @@ fn start(data: &Path, sets: &[&str]) -> Child {
     for set in sets {
         cmd.arg("--set").arg(set);
     }
-    cmd.stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("node starts")
+    KillOnDrop::new(
+        cmd.stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("node starts"),
+    )
 }
 
 fn control(data: &Path, line: &str) -> serde_json::Value {
@@ -37,22 +39,17 @@ fn wait_ready(data: &Path) {
     .expect("node serves its control socket");
 }
 
-fn exit_of(mut child: Child) -> (i32, String) {
+fn exit_of(mut node: KillOnDrop) -> (i32, String) {
+    let child = node.child();
     let status =
         wait_for(Duration::from_secs(30), || child.try_wait().unwrap()).expect("node exits");
     let mut out = String::new();
-    child
-        .stdout
-        .take()
-        .unwrap()
-        .read_to_string(&mut out)
-        .unwrap();
-    child
-        .stderr
-        .take()
-        .unwrap()
-        .read_to_string(&mut out)
-        .unwrap();
+    if let Some(mut stdout) = child.stdout.take() {
+        stdout.read_to_string(&mut out).unwrap();
+    }
+    if let Some(mut stderr) = child.stderr.take() {
+        stderr.read_to_string(&mut out).unwrap();
+    }
     (status.code().unwrap_or(-1), out)
 }
 
@@ -142,14 +139,15 @@ fn injection_is_refused_unless_the_node_was_started_for_drills() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     let mut cmd = node_command();
-    let node = cmd
-        .arg("run")
-        .arg("--data-dir")
-        .arg(&data)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let node = KillOnDrop::new(
+        cmd.arg("run")
+            .arg("--data-dir")
+            .arg(&data)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
     wait_ready(&data);
     let answer = control(&data, "inject chain panic");
     assert!(
@@ -160,9 +158,8 @@ fn injection_is_refused_unless_the_node_was_started_for_drills() {
         "{answer}"
     );
     send_signal(node.id(), libc::SIGTERM);
-    let mut node = node;
-    let status = wait_for(Duration::from_secs(30), || node.try_wait().unwrap()).unwrap();
-    assert!(status.success());
+    let (code, out) = exit_of(node);
+    assert_eq!(code, 0, "{out}");
 }
 
 #[test]
