@@ -50,6 +50,15 @@ pub enum NodeError {
     #[error("{0}")]
     Escalated(crate::supervision::Escalation),
 
+    /// An endpoint the config names could not listen (address in use, not local, malformed).
+    #[error("{message}; set `{key}` to a free local address (port 0 lets the system pick one)")]
+    Listen {
+        /// The config key that names the address (`monitoring.bind_addr` ...).
+        key: &'static str,
+        /// The endpoint, the address and the operating system's reason.
+        message: String,
+    },
+
     /// Installing a signal handler or building the runtime failed.
     #[error("runtime: {0}")]
     Runtime(std::io::Error),
@@ -59,7 +68,9 @@ impl NodeError {
     /// The process exit status for this error.
     pub fn exit_code(&self) -> u8 {
         match self {
-            NodeError::Config(_) | NodeError::Rejected { .. } => EXIT_CONFIG,
+            NodeError::Config(_) | NodeError::Rejected { .. } | NodeError::Listen { .. } => {
+                EXIT_CONFIG
+            }
             _ => 1,
         }
     }

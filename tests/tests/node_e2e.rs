@@ -277,3 +277,47 @@ fn sigterm_still_stops_a_node_whose_data_directory_was_removed() {
     }
     assert!(status.is_some(), "node still running 30 s after SIGTERM");
 }
+
+#[test]
+fn a_taken_metrics_port_exits_78_naming_the_key_and_the_actors_are_recorded_stopped() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap().to_string();
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let out = node_command()
+        .env("ALYS_MONITORING__BIND_ADDR", &addr)
+        .arg("run")
+        .arg("--data-dir")
+        .arg(&data)
+        .output()
+        .unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(out.status.code(), Some(78), "{text}");
+    assert!(
+        text.contains(&addr) && text.contains("monitoring.bind_addr"),
+        "{text}"
+    );
+
+    let lifecycle = json_lines(&alys_log(&data, &["inspect", "--kind", "actor", "--json"]));
+    let count = |change: &str| {
+        lifecycle
+            .iter()
+            .filter(|e| {
+                e["payload"]["ActorLifecycle"]["change"]
+                    .to_string()
+                    .contains(change)
+            })
+            .count()
+    };
+    assert_eq!(count("Started"), 5, "{lifecycle:?}");
+    assert_eq!(
+        count("Stopped"),
+        5,
+        "every started actor is recorded stopped: {lifecycle:?}"
+    );
+    drop(taken);
+}

@@ -141,6 +141,12 @@ impl From<AdminError> for crate::error::NodeError {
             AdminError::File { path, what, source } => {
                 crate::error::NodeError::DataDir { path, what, source }
             }
+            listen @ (AdminError::Bind { .. } | AdminError::BadBindAddr { .. }) => {
+                crate::error::NodeError::Listen {
+                    key: "admin.bind_addr",
+                    message: listen.to_string(),
+                }
+            }
             other => crate::error::NodeError::Runtime(std::io::Error::other(other)),
         }
     }

@@ -260,14 +260,22 @@ async fn run_tree(dir: &DataDir, log: EventLog, start: Start) -> Result<(), Node
             status.clone(),
             actor_status.clone(),
         )
-        .await?;
-        tracing::info!(target: "alys_node", addr = %server.local_addr(), "admin API listening");
-        Some(server)
+        .await;
+        match server {
+            Ok(server) => {
+                tracing::info!(target: "alys_node", addr = %server.local_addr(), "admin API listening");
+                Some(server)
+            }
+            Err(e) => return Err(stop_tree_after(root, handle, e.into()).await),
+        }
     } else {
         None
     };
     // `/health` is served even with Prometheus disabled.
-    let metrics_server = metrics::serve(&monitoring, dir, status, actor_status).await?;
+    let metrics_server = match metrics::serve(&monitoring, dir, status, actor_status).await {
+        Ok(server) => server,
+        Err(e) => return Err(stop_tree_after(root, handle, e.into()).await),
+    };
     tracing::info!(target: "alys_node", addr = %metrics_server.local_addr(), "metrics and health endpoint listening");
     tracing::info!(target: "alys_node", socket = %dir.socket().display(), "node running");
 
@@ -328,6 +336,19 @@ async fn run_tree(dir: &DataDir, log: EventLog, start: Start) -> Result<(), Node
             message,
         }),
     }
+}
+
+/// A start that failed after the tree was up: stop the actors in reverse order (so the log
+/// records their stops) and hand back `error` to exit with.
+async fn stop_tree_after(
+    root: ActorRef<RootMsg>,
+    handle: tokio::task::JoinHandle<()>,
+    error: NodeError,
+) -> NodeError {
+    let _ = ractor::call!(root, RootMsg::Shutdown);
+    root.stop(None);
+    let _ = handle.await;
+    error
 }
 
 /// Why the node stops other than by a signal.

@@ -87,6 +87,10 @@ impl From<MetricsError> for NodeError {
                 what: "cannot write the metrics address",
                 source,
             },
+            bind @ MetricsError::Bind { .. } => NodeError::Listen {
+                key: "monitoring.bind_addr",
+                message: bind.to_string(),
+            },
             // NodeError has no metrics variant yet; `Runtime` keeps the whole message (address
             // included) because an io::Error wrapping an error displays it.
             other => {
