@@ -69,79 +69,6 @@ fn civil_from_days(days: u64) -> (u64, u64, u64) {
     (year, month, day)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::envelope::{Offset, GENESIS_PREV};
-    use crate::event::{Event, ReloadRequested};
-
-    #[test]
-    fn formats_known_instants() {
-        assert_eq!(format_timestamp(0), "1970-01-01T00:00:00.000Z");
-        assert_eq!(
-            format_timestamp(951_782_400_000),
-            "2000-02-29T00:00:00.000Z"
-        );
-        assert_eq!(
-            format_timestamp(951_868_799_999),
-            "2000-02-29T23:59:59.999Z"
-        );
-        assert_eq!(
-            format_timestamp(1_700_000_000_123),
-            "2023-11-14T22:13:20.123Z"
-        );
-        assert_eq!(
-            format_timestamp(4_107_542_400_000),
-            "2100-03-01T00:00:00.000Z"
-        );
-    }
-
-    #[test]
-    fn civil_dates_advance_one_day_at_a_time() {
-        let mut previous = civil_from_days(0);
-        for days in 1..200_000 {
-            let next = civil_from_days(days);
-            let (y, m, d) = previous;
-            let same_month = next == (y, m, d + 1);
-            let next_month = next.2 == 1 && (next.0, next.1) == (y, m + 1);
-            let next_year = next == (y + 1, 1, 1) && (m, d) == (12, 31);
-            assert!(
-                same_month || next_month || next_year,
-                "{previous:?} -> {next:?}"
-            );
-            previous = next;
-        }
-    }
-
-    #[test]
-    fn envelope_json_names_kind_and_decodes_payload() {
-        let event = Event::ReloadRequested(ReloadRequested {
-            trigger: "sighup".into(),
-        });
-        let env = Envelope::seal(Offset(4), 1_700_000_000_000, &event, GENESIS_PREV);
-        let value = envelope_to_json(&env);
-        assert_eq!(value["offset"], 4);
-        assert_eq!(value["kind"], "reload_requested");
-        assert_eq!(value["timestamp"], "2023-11-14T22:13:20.000Z");
-        assert_eq!(value["prev_hash"], "00".repeat(32));
-        assert_eq!(value["hash"], hex::encode(env.hash));
-        assert_eq!(value["payload"]["ReloadRequested"]["trigger"], "sighup");
-    }
-
-    #[test]
-    fn undecodable_payload_is_reported_in_place() {
-        let event = Event::ReloadRequested(ReloadRequested {
-            trigger: "sighup".into(),
-        });
-        let mut env = Envelope::seal(Offset(0), 0, &event, GENESIS_PREV);
-        env.payload = vec![200];
-        env.kind = 99;
-        let value = envelope_to_json(&env);
-        assert_eq!(value["kind"], "unknown(99)");
-        assert!(value["payload"]["undecodable"].is_string());
-    }
-}
-
 /// One readable line for an event: what `alys-log inspect` and the admin API's history print.
 pub fn summary(event: &Event) -> String {
     match event {
@@ -215,5 +142,78 @@ fn change(change: &LifecycleChange) -> String {
         }
         LifecycleChange::Breaker { state } => format!("breaker {state}"),
         LifecycleChange::Escalated { reason } => format!("escalated: {reason}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::envelope::{Offset, GENESIS_PREV};
+    use crate::event::{Event, ReloadRequested};
+
+    #[test]
+    fn formats_known_instants() {
+        assert_eq!(format_timestamp(0), "1970-01-01T00:00:00.000Z");
+        assert_eq!(
+            format_timestamp(951_782_400_000),
+            "2000-02-29T00:00:00.000Z"
+        );
+        assert_eq!(
+            format_timestamp(951_868_799_999),
+            "2000-02-29T23:59:59.999Z"
+        );
+        assert_eq!(
+            format_timestamp(1_700_000_000_123),
+            "2023-11-14T22:13:20.123Z"
+        );
+        assert_eq!(
+            format_timestamp(4_107_542_400_000),
+            "2100-03-01T00:00:00.000Z"
+        );
+    }
+
+    #[test]
+    fn civil_dates_advance_one_day_at_a_time() {
+        let mut previous = civil_from_days(0);
+        for days in 1..200_000 {
+            let next = civil_from_days(days);
+            let (y, m, d) = previous;
+            let same_month = next == (y, m, d + 1);
+            let next_month = next.2 == 1 && (next.0, next.1) == (y, m + 1);
+            let next_year = next == (y + 1, 1, 1) && (m, d) == (12, 31);
+            assert!(
+                same_month || next_month || next_year,
+                "{previous:?} -> {next:?}"
+            );
+            previous = next;
+        }
+    }
+
+    #[test]
+    fn envelope_json_names_kind_and_decodes_payload() {
+        let event = Event::ReloadRequested(ReloadRequested {
+            trigger: "sighup".into(),
+        });
+        let env = Envelope::seal(Offset(4), 1_700_000_000_000, &event, GENESIS_PREV);
+        let value = envelope_to_json(&env);
+        assert_eq!(value["offset"], 4);
+        assert_eq!(value["kind"], "reload_requested");
+        assert_eq!(value["timestamp"], "2023-11-14T22:13:20.000Z");
+        assert_eq!(value["prev_hash"], "00".repeat(32));
+        assert_eq!(value["hash"], hex::encode(env.hash));
+        assert_eq!(value["payload"]["ReloadRequested"]["trigger"], "sighup");
+    }
+
+    #[test]
+    fn undecodable_payload_is_reported_in_place() {
+        let event = Event::ReloadRequested(ReloadRequested {
+            trigger: "sighup".into(),
+        });
+        let mut env = Envelope::seal(Offset(0), 0, &event, GENESIS_PREV);
+        env.payload = vec![200];
+        env.kind = 99;
+        let value = envelope_to_json(&env);
+        assert_eq!(value["kind"], "unknown(99)");
+        assert!(value["payload"]["undecodable"].is_string());
     }
 }

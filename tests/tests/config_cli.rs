@@ -644,3 +644,33 @@ fn shown_literal_secret_loaded_back_is_refused_as_the_redaction_placeholder() {
     );
     assert!(!said.contains("hunter2"), "{said}");
 }
+
+#[test]
+fn a_validation_error_names_where_its_key_was_set() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("alys.toml");
+    std::fs::write(
+        &file,
+        "[system]\nname = \"n\"\n\n[network]\nmax_peers = 0\n",
+    )
+    .unwrap();
+    let out = alys_tests::node::node_command()
+        .args(["config", "check", "--config"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(78), "{text}");
+    assert!(
+        text.contains("network.max_peers: is 0") && text.contains("alys.toml:5:1"),
+        "{text}"
+    );
+
+    let out = alys_tests::node::node_command()
+        .args(["config", "check"])
+        .env("ALYS_LOGGING__LEVEL", "loud")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("(set at $ALYS_LOGGING__LEVEL)"), "{text}");
+}

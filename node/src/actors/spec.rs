@@ -42,9 +42,9 @@ pub type Spawner = Arc<dyn Fn(ActorCell) -> SpawnFuture + Send + Sync>;
 /// Asks an actor, through its mailbox like any of its own messages, what it has done; `None`
 /// when the mailbox refused the question or the actor went away before answering.
 #[derive(Clone)]
-pub struct WorkProbe(
-    Arc<dyn Fn() -> Pin<Box<dyn Future<Output = Option<Work>> + Send>> + Send + Sync>,
-);
+pub struct WorkProbe(Arc<dyn Fn() -> WorkFuture + Send + Sync>);
+
+type WorkFuture = Pin<Box<dyn Future<Output = Option<Work>> + Send>>;
 
 impl WorkProbe {
     /// Sends the question and waits for the answer.

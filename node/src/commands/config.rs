@@ -15,7 +15,7 @@ pub(super) fn check(args: &ConfigArgs) -> Result<(), NodeError> {
     let report = Validator::with_builtin_rules().validate(&loaded.config);
     let mut out = std::io::stdout().lock();
     for finding in &report.findings {
-        let _ = writeln!(out, "{finding}");
+        let _ = writeln!(out, "{}", super::finding_line(finding, &loaded.provenance));
     }
     let errors = report.of(Severity::Error).count();
     let warnings = report.of(Severity::Warning).count();

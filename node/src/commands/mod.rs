@@ -47,6 +47,20 @@ pub fn with_causes(error: &dyn std::error::Error) -> String {
     message
 }
 
+/// One finding as `config check` and a refused `run` print it: the finding, then where its key
+/// was set when that was not the built-in defaults (`alys.toml:12:1`, `$ALYS_NETWORK__MAX_PEERS`,
+/// `--set ...`), so that the line to fix is named.
+pub(crate) fn finding_line(
+    finding: &alys_config::validate::Finding,
+    provenance: &alys_config::load::Provenance,
+) -> String {
+    let origin = provenance.origin(&finding.key);
+    match origin.layer {
+        alys_config::load::Layer::Default => finding.to_string(),
+        _ => format!("{finding} (set at {})", origin.source),
+    }
+}
+
 /// Loads the configuration the arguments describe, reading this process's environment.
 pub fn load_config(args: &ConfigArgs) -> Result<Loaded, NodeError> {
     load_config_with(args, Vec::new())

@@ -61,7 +61,11 @@ pub fn run(args: &RunArgs) -> Result<(), NodeError> {
         // The node's own log may be the thing that is misconfigured; say why on stderr too.
         let mut stderr = std::io::stderr().lock();
         for finding in report.of(Severity::Error) {
-            let _ = writeln!(stderr, "{finding}");
+            let _ = writeln!(
+                stderr,
+                "{}",
+                super::finding_line(finding, &loaded.provenance)
+            );
         }
         return Err(NodeError::Rejected {
             errors: report.of(Severity::Error).count(),
@@ -274,7 +278,7 @@ async fn run_tree(dir: &DataDir, log: EventLog, start: Start) -> Result<(), Node
     // `/health` is served even with Prometheus disabled.
     let metrics_server = match metrics::serve(&monitoring, dir, status, actor_status).await {
         Ok(server) => server,
-        Err(e) => return Err(stop_tree_after(root, handle, e.into()).await),
+        Err(e) => return Err(stop_tree_after(root, handle, e).await),
     };
     tracing::info!(target: "alys_node", addr = %metrics_server.local_addr(), "metrics and health endpoint listening");
     tracing::info!(target: "alys_node", socket = %dir.socket().display(), "node running");

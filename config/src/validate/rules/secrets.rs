@@ -74,8 +74,10 @@ mod tests {
     #[test]
     fn empty_jwt_token_and_api_key_are_errors_in_every_environment() {
         for environment in [Environment::Development, Environment::Production] {
-            let mut c = AlysConfig::default();
-            c.environment = environment;
+            let mut c = AlysConfig {
+                environment,
+                ..AlysConfig::default()
+            };
             c.governance.auth.method = AuthMethod::Jwt {
                 token: Secret::new(""),
                 header: "authorization".into(),
