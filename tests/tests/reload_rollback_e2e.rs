@@ -328,3 +328,40 @@ fn a_health_check_rollback_reports_a_rollback_until_a_reload_succeeds() {
     reload(&data, &file, &config(3, ""));
     assert_failing(&data, false);
 }
+
+/// Regression: the read that catches a save made while the node started was reported as an
+/// `unchanged` reload by file-watch that nobody had asked for.
+#[test]
+fn starting_a_watching_node_reports_no_reload_until_a_file_changes() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("alys.toml");
+    let data = dir.path().join("data");
+    let watching = |retries| config(retries, "").replace("\"manual\"", "\"immediate\"");
+    fs::write(&file, watching(1)).unwrap();
+    let node = Node::start(&[&file], &data, &[]);
+    wait_admin(&node);
+    // For a second after the start, status shows no reload at all.
+    let until = std::time::Instant::now() + Duration::from_secs(1);
+    while std::time::Instant::now() < until {
+        let (_, status) = ctl(&data, &["status"]);
+        assert!(status["last_reload"].is_null(), "{status}");
+        assert_eq!(status["counts"]["unchanged"], 0, "{status}");
+    }
+
+    let tmp = dir.path().join("alys.toml.new");
+    fs::write(&tmp, watching(2)).unwrap();
+    fs::rename(&tmp, &file).unwrap();
+    node.wait_events("reload_applied", 1);
+
+    let (code, status) = ctl(&data, &["status"]);
+    assert_eq!(code, 0, "{status}");
+    assert_eq!(status["counts"]["applied"], 1, "{status}");
+    assert_eq!(status["counts"]["unchanged"], 0, "{status}");
+    let (_, metrics) = alys_tests::node::metrics_get(&data, "/metrics");
+    assert!(
+        !metrics
+            .lines()
+            .any(|l| l.contains("result=\"unchanged\"") && !l.ends_with(" 0")),
+        "{metrics}"
+    );
+}

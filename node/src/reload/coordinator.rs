@@ -83,6 +83,9 @@ pub struct Coordinator {
     pub(super) logs: Option<LogReload>,
     /// Set when `[reload]` changed, so the watcher is started again with the new mode.
     pub(super) rewatch: bool,
+    /// The start's catch-up read is running: an unchanged result is nobody's reload and is not
+    /// reported in status or metrics.
+    pub(super) catching_up: bool,
 }
 
 impl Coordinator {
@@ -111,6 +114,7 @@ impl Coordinator {
             pending: None,
             logs: args.logs,
             rewatch: false,
+            catching_up: false,
         };
         (coordinator, status_rx)
     }
@@ -136,8 +140,10 @@ impl Coordinator {
     ) {
         if watcher.is_some() {
             // A save between the start's load and the watch's baseline would otherwise go
-            // unseen; a content equal to the running config records nothing.
+            // unseen; a content equal to the running config records and reports nothing.
+            self.catching_up = true;
             let _ = self.reload(Trigger::FileWatch, None).await;
+            self.catching_up = false;
         }
         let mut health = tokio::time::interval(HEALTH_POLL);
         loop {

@@ -324,7 +324,11 @@ impl Coordinator {
             confirm_deadline_ms: None,
             duration_us: elapsed_us(started),
         };
-        self.finish(trigger, &outcome);
+        if self.catching_up {
+            self.status.send_modify(|s| s.in_progress = false);
+        } else {
+            self.finish(trigger, &outcome);
+        }
         outcome
     }
 
