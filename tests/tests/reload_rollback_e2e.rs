@@ -365,3 +365,22 @@ fn starting_a_watching_node_reports_no_reload_until_a_file_changes() {
         "{metrics}"
     );
 }
+
+#[test]
+fn rollback_to_an_offset_past_the_newest_event_exits_2_naming_the_head() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("alys.toml");
+    let data = dir.path().join("data");
+    fs::write(&file, config(1, "")).unwrap();
+    let node = Node::start(&[&file], &data, &[]);
+    wait_admin(&node);
+
+    let (code, reply) = ctl(&data, &["rollback", "--to", "99999"]);
+    assert_eq!(code, 2, "{reply}");
+    let text = reply.to_string();
+    assert!(
+        text.contains("offset 99999 is past the newest event"),
+        "{text}"
+    );
+    assert!(node.events("rollback").is_empty());
+}

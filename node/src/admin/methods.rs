@@ -191,6 +191,7 @@ fn command_error(error: CommandError) -> ErrorObjectOwned {
     let code = match &error {
         CommandError::NothingToConfirm => codes::NOTHING_TO_CONFIRM,
         CommandError::NoSuchRevision(_) => codes::NO_SUCH_REVISION,
+        CommandError::PastHead { .. } => codes::INVALID_PARAMS,
         CommandError::Stopping => codes::STOPPING,
         CommandError::Log(_) => codes::LOG,
     };

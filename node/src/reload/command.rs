@@ -131,6 +131,14 @@ pub enum CommandError {
     /// The rollback target does not exist in the log.
     #[error("no configuration was active at {0}")]
     NoSuchRevision(String),
+    /// The rollback target is an offset past the newest event: the question is malformed.
+    #[error("offset {offset} is past the newest event (offset {newest})")]
+    PastHead {
+        /// The offset asked for.
+        offset: u64,
+        /// The newest event's offset.
+        newest: u64,
+    },
     /// The node is stopping and takes no more commands.
     #[error("the node is stopping")]
     Stopping,

@@ -53,9 +53,10 @@ pub(super) fn resolve(
         RollbackTarget::Offset(offset) => {
             let head = log.next_offset().0;
             if offset >= head {
-                return Err(CommandError::NoSuchRevision(format!(
-                    "offset {offset} (the log ends before {head})"
-                )));
+                return Err(CommandError::PastHead {
+                    offset,
+                    newest: head.saturating_sub(1),
+                });
             }
             let mut projection = ActiveConfig::new();
             replay(log, &mut projection, Some(Offset(offset)))
