@@ -26,7 +26,12 @@ fn data_with(n: u64) -> (tempfile::TempDir, PathBuf) {
 
 /// Replaces the value under `key` through sled, as an attacker or a bad disk would.
 fn tamper(data: &Path, key: &[u8], edit: impl FnOnce(Option<Vec<u8>>) -> Vec<u8>) {
-    let db = sled::open(data.join("eventlog")).unwrap();
+    // sled lets go of its directory lock from a background thread a moment after the last
+    // handle is dropped; wait for it rather than race it.
+    let db = alys_tests::wait_for(std::time::Duration::from_secs(10), || {
+        sled::open(data.join("eventlog")).ok()
+    })
+    .expect("sled releases the closed log's lock");
     let tree = db.open_tree("events").unwrap();
     let old = tree.get(key).unwrap().map(|v| v.to_vec());
     tree.insert(key, edit(old)).unwrap();

@@ -2,8 +2,10 @@
 //! else the running node's socket. Both give the same bytes, so every command behaves the same.
 
 use std::cell::RefCell;
+use std::os::unix::net::UnixStream;
 use std::path::Path;
 use std::rc::Rc;
+use std::time::{Duration, Instant};
 
 use alys_eventlog::verify::{self, VerifyReport};
 use alys_eventlog::{remote, EventLog, LogError};
@@ -21,7 +23,7 @@ pub(crate) fn entries(data_dir: &Path, from: u64, to: Option<u64>) -> Result<Ent
             path: data_dir.to_owned(),
         });
     }
-    match EventLog::open(&db) {
+    match while_closing(data_dir, || EventLog::open(&db)) {
         Ok(log) => {
             let tree = log.raw_tree().clone();
             let iter = tree.range(from.to_be_bytes()..).map(|entry| {
@@ -67,7 +69,7 @@ pub(crate) fn verify_chain(data_dir: &Path) -> Result<VerifyReport, ToolError> {
             path: data_dir.to_owned(),
         });
     }
-    match EventLog::verify_stored(&db) {
+    match while_closing(data_dir, || EventLog::verify_stored(&db)) {
         Err(LogError::Locked { .. }) => {}
         other => return Ok(other?),
     }
@@ -87,6 +89,31 @@ pub(crate) fn verify_chain(data_dir: &Path) -> Result<VerifyReport, ToolError> {
     match error {
         Some(error) => Err(error),
         None => Ok(report),
+    }
+}
+
+/// How long a locked log with no node answering on its socket is tried again: sled lets go of
+/// its lock from a background thread a moment after a process closes the log, and a node that
+/// has just stopped (or a tool that has just finished) should not make this command fail.
+const CLOSING_GRACE: Duration = Duration::from_secs(2);
+
+/// Runs `open` until it stops answering "locked", or until the node's socket answers (a running
+/// node: the caller reads through it), or [`CLOSING_GRACE`] has passed.
+fn while_closing<T>(
+    data_dir: &Path,
+    mut open: impl FnMut() -> Result<T, LogError>,
+) -> Result<T, LogError> {
+    let deadline = Instant::now() + CLOSING_GRACE;
+    let socket = remote::socket_path(data_dir);
+    loop {
+        match open() {
+            Err(LogError::Locked { .. })
+                if Instant::now() < deadline && UnixStream::connect(&socket).is_err() =>
+            {
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            other => return other,
+        }
     }
 }
 

@@ -115,7 +115,7 @@ fn open_refuses_a_damaged_tail_without_truncating() {
     );
     drop(reopened);
 
-    let db = sled::open(&path).expect("raw open");
+    let db = raw_open(&path);
     let tree = db.open_tree("events").expect("tree");
     let kept = tree
         .get(Offset(2).to_key())
@@ -138,7 +138,7 @@ fn closed_log_with(n: u64) -> (tempfile::TempDir, std::path::PathBuf) {
 
 /// Rewrites the value under `key` of a closed log through sled itself.
 fn tamper(path: &std::path::Path, key: &[u8], edit: impl FnOnce(Option<Vec<u8>>) -> Vec<u8>) {
-    let db = sled::open(path).expect("raw open");
+    let db = raw_open(path);
     let tree = db.open_tree("events").expect("tree");
     let old = tree.get(key).expect("read").map(|v| v.to_vec());
     tree.insert(key, edit(old)).expect("insert");
@@ -209,4 +209,21 @@ fn stored_check_of_an_intact_log_reaches_the_head() {
     let report = EventLog::verify_stored(&path).expect("verify runs");
     assert!(report.is_intact(), "{report}");
     assert_eq!(report.head.map(|(o, _)| o), Some(Offset(4)));
+}
+
+/// Opens the log's sled database behind the log's back. sled lets go of its directory lock from
+/// a background thread a moment after the last handle is dropped; wait for that (10 s at most)
+/// rather than race it.
+fn raw_open(path: &std::path::Path) -> sled::Db {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        match sled::open(path) {
+            Ok(db) => return db,
+            Err(e) if std::time::Instant::now() < deadline => {
+                let _ = e;
+                std::thread::sleep(std::time::Duration::from_millis(10));
+            }
+            Err(e) => panic!("raw open of {}: {e}", path.display()),
+        }
+    }
 }
