@@ -166,7 +166,7 @@ fn an_unconfirmed_revision_rolls_back_at_its_deadline_and_a_confirmed_one_stays(
 }
 
 #[test]
-fn an_actor_failing_its_health_checks_inside_the_window_rolls_the_revision_back() {
+fn an_actor_failing_its_health_checks_inside_the_window_rolls_the_revision_back_and_reports_it() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("alys.toml");
     let data = dir.path().join("data");
@@ -193,6 +193,26 @@ fn an_actor_failing_its_health_checks_inside_the_window_rolls_the_revision_back(
     assert_eq!(reason, "health check failed: engine");
     let head = rollback[0]["offset"].as_u64().unwrap();
     assert!(config_at(&data, head).contains("max_retries = 1"));
+
+    // Reported as a rolled-back reload, not an applied one, until a reload succeeds.
+    let status = wait_last_trigger(&data, "health-check-failed");
+    assert_eq!(
+        status["last_reload"]["outcome"]["reason"],
+        "health check failed: engine"
+    );
+    assert_reported_as_rolled_back(&data, &status);
+    // The actor restarted after its failed check; wait until it is healthy again.
+    wait_for(Duration::from_secs(30), || {
+        let status = ctl(&data, &["status"]).1;
+        let actors = status["actors"].as_array()?.clone();
+        actors
+            .iter()
+            .all(|a| a["running"] == true && a["recovering"] == false)
+            .then_some(())
+    })
+    .expect("actors recovered");
+    reload(&data, &file, &config(3, ""));
+    assert_failing(&data, false);
 }
 
 #[test]
@@ -287,45 +307,6 @@ fn an_expired_confirmation_reports_a_rollback_until_the_files_are_put_back() {
     let (code, outcome) = ctl(&data, &["reload"]);
     assert_eq!(code, 0, "{outcome}");
     assert_eq!(outcome["result"], "unchanged");
-    assert_failing(&data, false);
-}
-
-#[test]
-fn a_health_check_rollback_reports_a_rollback_until_a_reload_succeeds() {
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("alys.toml");
-    let data = dir.path().join("data");
-    fs::write(&file, config(1, "")).unwrap();
-    let node = Node::start(&[&file], &data, &[]);
-    wait_admin(&node);
-
-    fs::write(&file, config(2, "")).unwrap();
-    let (code, outcome) = ctl(&data, &["reload", "--confirm-within", "5m"]);
-    assert_eq!(code, 0, "{outcome}");
-    let answer = alys_node::control_socket::request(
-        &data.join("control.sock"),
-        "inject engine fail-health 1",
-    )
-    .unwrap();
-    assert!(answer.contains("true"), "{answer}");
-    let status = wait_last_trigger(&data, "health-check-failed");
-    assert_eq!(
-        status["last_reload"]["outcome"]["reason"],
-        "health check failed: engine"
-    );
-    assert_reported_as_rolled_back(&data, &status);
-
-    // The actor restarted after its failed check; wait until it is healthy again.
-    wait_for(Duration::from_secs(30), || {
-        let status = ctl(&data, &["status"]).1;
-        let actors = status["actors"].as_array()?.clone();
-        actors
-            .iter()
-            .all(|a| a["running"] == true && a["recovering"] == false)
-            .then_some(())
-    })
-    .expect("actors recovered");
-    reload(&data, &file, &config(3, ""));
     assert_failing(&data, false);
 }
 

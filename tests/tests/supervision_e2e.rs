@@ -53,6 +53,13 @@ fn exit_of(mut node: KillOnDrop) -> (i32, String) {
     (status.code().unwrap_or(-1), out)
 }
 
+/// SIGTERM, and the node exits 0.
+fn stop_cleanly(node: KillOnDrop) {
+    send_signal(node.id(), libc::SIGTERM);
+    let (code, out) = exit_of(node);
+    assert_eq!(code, 0, "{out}");
+}
+
 fn lifecycle(data: &Path) -> String {
     let out = Command::new(bin("alys-log"))
         .arg("--data-dir")
@@ -94,9 +101,7 @@ fn a_never_actor_that_dies_leaves_the_node_serving_with_degraded_health() {
         "{history}"
     );
 
-    send_signal(node.id(), libc::SIGTERM);
-    let (code, out) = exit_of(node);
-    assert_eq!(code, 0, "{out}");
+    stop_cleanly(node);
     let verify = Command::new(bin("alys-log"))
         .arg("--data-dir")
         .arg(&data)
@@ -157,9 +162,7 @@ fn injection_is_refused_unless_the_node_was_started_for_drills() {
             .contains("--fault-injection"),
         "{answer}"
     );
-    send_signal(node.id(), libc::SIGTERM);
-    let (code, out) = exit_of(node);
-    assert_eq!(code, 0, "{out}");
+    stop_cleanly(node);
 }
 
 #[test]
@@ -228,9 +231,7 @@ fn one_for_all_leaves_a_sibling_that_its_own_strategy_keeps_down() {
         history.contains("storage restarted (one_for_all"),
         "siblings restart under the failed actor's strategy: {history}"
     );
-    send_signal(node.id(), libc::SIGTERM);
-    let (code, out) = exit_of(node);
-    assert_eq!(code, 0, "{out}");
+    stop_cleanly(node);
 }
 
 #[test]
@@ -262,9 +263,7 @@ fn injecting_into_an_unknown_or_stopped_actor_is_refused() {
             .contains("not running"),
         "{stopped}"
     );
-    send_signal(node.id(), libc::SIGTERM);
-    let (code, out) = exit_of(node);
-    assert_eq!(code, 0, "{out}");
+    stop_cleanly(node);
 }
 
 /// `status` asks each actor through its own mailbox what it has done; the answer counts that
@@ -331,7 +330,5 @@ fn an_actor_keeps_its_work_across_a_crash_per_its_state_preservation() {
     assert!(text.contains("engine"), "{text}");
     assert!(!text.contains("bridge"), "{text}");
 
-    send_signal(node.id(), libc::SIGTERM);
-    let (code, out) = exit_of(node);
-    assert_eq!(code, 0, "{out}");
+    stop_cleanly(node);
 }
