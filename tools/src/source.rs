@@ -46,17 +46,19 @@ pub(crate) fn entries(data_dir: &Path, from: u64, to: Option<u64>) -> Result<Ent
                 move |e| !matches!(e, Ok((k, _)) if to.is_some_and(|t| *k > t)),
             )))
         }
-        Err(LogError::Locked { .. }) => {
-            let socket = remote::socket_path(data_dir);
-            let remote =
-                remote::fetch(&socket, from, to).map_err(|source| ToolError::NodeUnreachable {
-                    path: socket,
-                    source,
-                })?;
-            Ok(Box::new(remote.map(|e| e.map_err(ToolError::Remote))))
-        }
+        Err(LogError::Locked { .. }) => remote_entries(data_dir, from, to),
         Err(e) => Err(e.into()),
     }
+}
+
+/// Entries `from..=to` read through the running node's socket in `data_dir`.
+fn remote_entries(data_dir: &Path, from: u64, to: Option<u64>) -> Result<Entries, ToolError> {
+    let socket = remote::socket_path(data_dir);
+    let remote = remote::fetch(&socket, from, to).map_err(|source| ToolError::NodeUnreachable {
+        path: socket,
+        source,
+    })?;
+    Ok(Box::new(remote.map(|e| e.map_err(ToolError::Remote))))
 }
 
 /// Checks the whole stored chain of the log in `data_dir`. Read from sled, every stored entry is
@@ -74,10 +76,11 @@ pub(crate) fn verify_chain(data_dir: &Path) -> Result<VerifyReport, ToolError> {
         other => return Ok(other?),
     }
 
-    // A read error must fail the command, not look like the end of a short, valid log.
+    // Locked after the grace: a node holds the log. A read error must fail the command, not
+    // look like the end of a short, valid log.
     let read_error: Rc<RefCell<Option<ToolError>>> = Rc::default();
     let sink = read_error.clone();
-    let stream = entries(data_dir, 0, None)?.map_while(move |e| match e {
+    let stream = remote_entries(data_dir, 0, None)?.map_while(move |e| match e {
         Ok(entry) => Some(Ok::<_, LogError>(entry)),
         Err(error) => {
             *sink.borrow_mut() = Some(error);
