@@ -188,7 +188,7 @@ pub fn children(
     let a = &system.chain_actor;
     if a.enabled {
         let chain = config.chain.clone();
-        out.push(
+        out.push(with_probe(
             spec(
                 "chain",
                 a,
@@ -198,14 +198,14 @@ pub fn children(
                 Chain::default,
                 chain,
                 |c| Some(c.chain.clone()),
-            )
-            .with_probe(ChainMsg::Work),
-        );
+            ),
+            ChainMsg::Work,
+        ));
     }
     let a = &system.engine_actor;
     if a.enabled {
         let section = config.execution.clone();
-        out.push(
+        out.push(with_probe(
             spec(
                 "engine",
                 a,
@@ -215,14 +215,14 @@ pub fn children(
                 Section::default,
                 section,
                 |c| Some(c.execution.clone()),
-            )
-            .with_probe(SectionMsg::Work),
-        );
+            ),
+            SectionMsg::Work,
+        ));
     }
     let a = &system.bridge_actor;
     if a.enabled {
         let section = config.bridge.clone();
-        out.push(
+        out.push(with_probe(
             spec(
                 "bridge",
                 a,
@@ -232,14 +232,14 @@ pub fn children(
                 Section::default,
                 section,
                 |c| Some(c.bridge.clone()),
-            )
-            .with_probe(SectionMsg::Work),
-        );
+            ),
+            SectionMsg::Work,
+        ));
     }
     let a = &system.stream_actor;
     if a.enabled {
         let section = config.governance.clone();
-        out.push(
+        out.push(with_probe(
             spec(
                 "stream",
                 a,
@@ -249,9 +249,9 @@ pub fn children(
                 Section::default,
                 section,
                 |c| Some(c.governance.clone()),
-            )
-            .with_probe(SectionMsg::Work),
-        );
+            ),
+            SectionMsg::Work,
+        ));
     }
     (out, storage)
 }
@@ -268,26 +268,19 @@ fn effective_health(actor: &ActorConfig, system: &ActorSystemConfig) -> ActorHea
     health
 }
 
-/// A child spec with its mailbox sender, before the sender is put away.
-trait WithProbe {
-    type Msg;
-    fn with_probe(self, ask: fn(oneshot::Sender<Work>) -> Self::Msg) -> ChildSpec;
-}
-
-impl<M: Send + 'static> WithProbe for (ChildSpec, MailboxSender<M>) {
-    type Msg = M;
-
-    /// The spec, with a probe that sends `ask` through the mailbox at the default priority.
-    fn with_probe(self, ask: fn(oneshot::Sender<Work>) -> M) -> ChildSpec {
-        let (mut spec, sender) = self;
-        spec.probe = Some(WorkProbe(Arc::new(move || {
-            let sender = sender.clone();
-            Box::pin(async move {
-                let (tx, rx) = oneshot::channel();
-                sender.send(ask(tx), Priority::DEFAULT).await.ok()?;
-                rx.await.ok()
-            })
-        })));
-        spec
-    }
+/// The spec `spec` built, given a probe that sends `ask` through the child's mailbox at the
+/// default priority.
+fn with_probe<M: Send + 'static>(
+    (mut spec, sender): (ChildSpec, MailboxSender<M>),
+    ask: fn(oneshot::Sender<Work>) -> M,
+) -> ChildSpec {
+    spec.probe = Some(WorkProbe(Arc::new(move || {
+        let sender = sender.clone();
+        Box::pin(async move {
+            let (tx, rx) = oneshot::channel();
+            sender.send(ask(tx), Priority::DEFAULT).await.ok()?;
+            rx.await.ok()
+        })
+    })));
+    spec
 }
